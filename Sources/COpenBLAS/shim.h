@@ -1,0 +1,6 @@
+#ifndef INFERGATE_COPENBLAS_SHIM_H
+#define INFERGATE_COPENBLAS_SHIM_H
+
+#include <cblas.h>
+
+#endif

@@ -1,0 +1,83 @@
+import COpenSSL
+
+/// SHA-256 through OpenSSL's EVP interface.
+///
+/// Used for audit body hashes and the audit hash chain, token fingerprints and caller keys.
+/// An instance is an incremental hasher confined to one thread at a time.
+public struct SHA256: ~Copyable {
+    private let context: OpaquePointer
+
+    public init() {
+        // EVP_MD_CTX_new fails only when the allocator does; nothing sensible can continue then.
+        guard let context = EVP_MD_CTX_new() else {
+            fatalError("EVP_MD_CTX_new returned nil: out of memory")
+        }
+        self.context = context
+        EVP_DigestInit_ex(context, EVP_sha256(), nil)
+    }
+
+    deinit {
+        EVP_MD_CTX_free(context)
+    }
+
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
+            return
+        }
+        EVP_DigestUpdate(context, base, bytes.count)
+    }
+
+    public mutating func update<Bytes: Sequence<UInt8>>(_ bytes: Bytes) {
+        let handled: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            update(UnsafeRawBufferPointer(buffer))
+        }
+        if handled == nil {
+            Array(bytes).withUnsafeBytes { update($0) }
+        }
+    }
+
+    public mutating func update(_ string: String) {
+        var copy = string
+        copy.withUTF8 { update(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The 32-byte digest; the hasher must not be used afterwards.
+    public consuming func finish() -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        EVP_DigestFinal_ex(context, &digest, &length)
+        return digest
+    }
+
+    /// The digest of `bytes` in one call.
+    public static func hash<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hasher.finish()
+    }
+
+    /// The lowercase hex digest of `bytes`.
+    public static func hexDigest<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+        hash(bytes).hexString
+    }
+
+    /// A short identifier for a secret: the first 8 bytes of its SHA-256 as hex, prefixed
+    /// `sha256:`. It names a token in logs and audit rows without revealing it.
+    public static func fingerprint(_ secret: String) -> String {
+        "sha256:" + hash(secret.utf8).prefix(8).hexString
+    }
+}
+
+extension Sequence<UInt8> {
+    /// Lowercase hexadecimal, two digits per byte.
+    public var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var characters: [UInt8] = []
+        characters.reserveCapacity(underestimatedCount * 2)
+        for byte in self {
+            characters.append(digits[Int(byte >> 4)])
+            characters.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: characters, as: UTF8.self)
+    }
+}
