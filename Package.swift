@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "InfergateCore", dependencies: ["COpenSSL"]),
         .target(name: "InfergateHTTP", dependencies: ["InfergateCore"]),
         .target(name: "InfergateUpstream", dependencies: ["InfergateCore", "CCurl"]),
-        .target(name: "InfergateTokens", dependencies: ["InfergateCore", "InfergateUpstream"]),
+        .target(name: "InfergateTokens", dependencies: ["InfergateCore"]),
         .target(name: "InfergateAudit", dependencies: ["InfergateCore", "CSQLite"]),
         .target(name: "InfergateLimits", dependencies: ["InfergateCore"]),
         .target(
@@ -40,12 +40,9 @@ let package = Package(
         .executableTarget(name: "wallaroo-standin", dependencies: ["WallarooStandIn"]),
 
         .testTarget(name: "InfergateCoreTests", dependencies: ["InfergateCore"]),
-        .testTarget(name: "InfergateHTTPTests", dependencies: ["InfergateHTTP"]),
-        .testTarget(
-            name: "InfergateUpstreamTests",
-            dependencies: ["InfergateUpstream", "InfergateHTTP", "WallarooStandIn"]
-        ),
-        .testTarget(name: "InfergateTokensTests", dependencies: ["InfergateTokens", "WallarooStandIn"]),
+        .testTarget(name: "InfergateHTTPTests", dependencies: ["InfergateHTTP", "WallarooStandIn"]),
+        .testTarget(name: "InfergateUpstreamTests", dependencies: ["InfergateUpstream"]),
+        .testTarget(name: "InfergateTokensTests", dependencies: ["InfergateTokens"]),
         .testTarget(name: "InfergateAuditTests", dependencies: ["InfergateAudit"]),
         .testTarget(name: "InfergateLimitsTests", dependencies: ["InfergateLimits"]),
         .testTarget(name: "InfergateEvaluatorTests", dependencies: ["InfergateEvaluator"]),
