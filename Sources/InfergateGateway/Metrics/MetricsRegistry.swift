@@ -1,0 +1,148 @@
+import Synchronization
+
+/// Counters, gauges and latency histograms, rendered in the Prometheus text format.
+///
+/// Labels are always bounded values (route names, status codes, error codes), never raw
+/// paths. All state sits behind one mutex; an update is a dictionary lookup and an add.
+/// Gauges whose value lives elsewhere (token validity, circuit state) are read at render
+/// time through `addCollector`.
+public final class MetricsRegistry: Sendable {
+    /// Upper bounds of the latency histogram buckets, in seconds.
+    public static let latencyBuckets: [Double] = [
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+    ]
+
+    private struct Key: Hashable {
+        var name: String
+        var labels: [String]
+    }
+
+    private struct Histogram {
+        var counts: [UInt64] = Array(repeating: 0, count: MetricsRegistry.latencyBuckets.count)
+        var sum: Double = 0
+        var count: UInt64 = 0
+    }
+
+    private struct State {
+        var help: [String: (type: String, text: String, labelNames: [String])] = [:]
+        var counters: [Key: Double] = [:]
+        var gauges: [Key: Double] = [:]
+        var histograms: [Key: Histogram] = [:]
+        var collectors: [@Sendable () -> String] = []
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Declares a metric so it renders with HELP and TYPE lines even before its first sample.
+    public func describe(_ name: String, type: String, help: String, labels: [String]) {
+        state.withLock { $0.help[name] = (type, help, labels) }
+    }
+
+    public func increment(_ name: String, labels: [String] = [], by amount: Double = 1) {
+        state.withLock { $0.counters[Key(name: name, labels: labels), default: 0] += amount }
+    }
+
+    public func addToGauge(_ name: String, labels: [String] = [], _ amount: Double) {
+        state.withLock { $0.gauges[Key(name: name, labels: labels), default: 0] += amount }
+    }
+
+    public func setGauge(_ name: String, labels: [String] = [], _ value: Double) {
+        state.withLock { $0.gauges[Key(name: name, labels: labels)] = value }
+    }
+
+    public func observe(_ name: String, labels: [String] = [], seconds: Double) {
+        let bucket = MetricsRegistry.latencyBuckets.firstIndex { seconds <= $0 }
+        state.withLock { state in
+            let key = Key(name: name, labels: labels)
+            var histogram = state.histograms[key] ?? Histogram()
+            if let bucket {
+                histogram.counts[bucket] += 1
+            }
+            histogram.sum += seconds
+            histogram.count += 1
+            state.histograms[key] = histogram
+        }
+    }
+
+    /// A value read from a counter, for tests and status pages.
+    public func counterValue(_ name: String, labels: [String] = []) -> Double {
+        state.withLock { $0.counters[Key(name: name, labels: labels)] ?? 0 }
+    }
+
+    /// Registers a function whose Prometheus text is appended on every render.
+    public func addCollector(_ collector: @escaping @Sendable () -> String) {
+        state.withLock { $0.collectors.append(collector) }
+    }
+
+    /// The whole registry in the Prometheus text exposition format (version 0.0.4).
+    public func render() -> String {
+        let (snapshot, collectors) = state.withLock { ($0, $0.collectors) }
+        var out = ""
+        for name in snapshot.help.keys.sorted() {
+            guard let help = snapshot.help[name] else {
+                continue
+            }
+            out += "# HELP \(name) \(help.text)\n# TYPE \(name) \(help.type)\n"
+            let labelNames = help.labelNames
+            for (key, value) in Self.samples(snapshot.counters, named: name) {
+                out += "\(name)\(Self.labelText(labelNames, key.labels)) \(Self.number(value))\n"
+            }
+            for (key, value) in Self.samples(snapshot.gauges, named: name) {
+                out += "\(name)\(Self.labelText(labelNames, key.labels)) \(Self.number(value))\n"
+            }
+            for (key, histogram) in Self.samples(snapshot.histograms, named: name) {
+                out += Self.histogramText(name, labelNames, key.labels, histogram)
+            }
+        }
+        for collector in collectors {
+            out += collector()
+        }
+        return out
+    }
+
+    private static func samples<Value>(_ all: [Key: Value], named name: String) -> [(key: Key, value: Value)] {
+        all.filter { $0.key.name == name }.sorted { $0.key.labels.lexicographicallyPrecedes($1.key.labels) }
+    }
+
+    private static func histogramText(
+        _ name: String,
+        _ names: [String],
+        _ values: [String],
+        _ histogram: Histogram
+    ) -> String {
+        var out = ""
+        var cumulative: UInt64 = 0
+        for (index, bound) in latencyBuckets.enumerated() {
+            cumulative += histogram.counts[index]
+            let labels = labelText(names + ["le"], values + [number(bound)])
+            out += "\(name)_bucket\(labels) \(cumulative)\n"
+        }
+        out += "\(name)_bucket\(labelText(names + ["le"], values + ["+Inf"])) \(histogram.count)\n"
+        out += "\(name)_sum\(labelText(names, values)) \(number(histogram.sum))\n"
+        out += "\(name)_count\(labelText(names, values)) \(histogram.count)\n"
+        return out
+    }
+
+    /// `{a="x",b="y"}` with values escaped per the exposition format, or nothing without labels.
+    static func labelText(_ names: [String], _ values: [String]) -> String {
+        guard !names.isEmpty else {
+            return ""
+        }
+        let pairs = zip(names, values).map { name, value in
+            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n")
+            return "\(name)=\"\(escaped)\""
+        }
+        return "{" + pairs.joined(separator: ",") + "}"
+    }
+
+    static func number(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 {
+            return String(Int64(value))
+        }
+        return String(value)
+    }
+}

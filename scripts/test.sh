@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit tests, loopback integration tests against the Wallaroo
+# stand-in, and the evaluator's exactness tests (those skip when ../shared/wallaroo-data is absent).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/opt/swift/usr/bin:$PATH"
+
+scripts/install-deps.sh
+swift build --build-tests
+swift test --skip-build "$@"
