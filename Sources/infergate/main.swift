@@ -1,1 +1,4 @@
-print("infergate")
+import Foundation
+import InfergateGateway
+
+exit(InfergateCommand.run(Array(CommandLine.arguments.dropFirst())))

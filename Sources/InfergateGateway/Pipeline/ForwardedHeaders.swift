@@ -1,0 +1,101 @@
+import Foundation
+import InfergateCore
+
+/// Decides which headers cross the gateway in each direction.
+///
+/// Hop-by-hop fields (RFC 9110 §7.6.1, plus any named in `Connection`) never cross. Towards
+/// the pipeline the caller's credentials are dropped, because the gateway owns upstream
+/// authentication; framing fields are left to libcurl, which recomputes them.
+public enum ForwardedHeaders {
+    static let hopByHop: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+        "proxy-authenticate", "proxy-authorization",
+    ]
+
+    /// Fields removed from requests on top of the hop-by-hop ones.
+    static let droppedFromRequests: Set<String> = [
+        "authorization", "host", "content-length", "expect", "x-infergate-key", "x-forwarded-for",
+    ]
+
+    /// Fields removed from responses on top of the hop-by-hop ones; the front sets its own.
+    static let droppedFromResponses: Set<String> = ["content-length", "date", "server"]
+
+    /// The headers to send upstream for a caller's request.
+    public static func upstreamRequestHeaders(
+        from headers: HTTPHeaders,
+        requestID: String,
+        clientAddress: String,
+        bearerToken: String?
+    ) -> HTTPHeaders {
+        let connectionNamed = namedInConnection(headers)
+        var forwarded = HTTPHeaders()
+        var priorForwardedFor: [String] = []
+        for field in headers {
+            let name = field.name.lowercased()
+            if name == "x-forwarded-for" {
+                priorForwardedFor.append(field.value)
+            }
+            if hopByHop.contains(name) || droppedFromRequests.contains(name) || connectionNamed.contains(name)
+                || name == "x-request-id"
+            {
+                continue
+            }
+            forwarded.add(name: field.name, value: field.value)
+        }
+        forwarded.add(name: "X-Request-Id", value: requestID)
+        forwarded.add(name: "X-Forwarded-For", value: (priorForwardedFor + [clientAddress]).joined(separator: ", "))
+        if let bearerToken {
+            forwarded.add(name: "Authorization", value: "Bearer \(bearerToken)")
+        }
+        return forwarded
+    }
+
+    /// The upstream's response headers as relayed to the caller.
+    public static func downstreamResponseHeaders(from headers: HTTPHeaders) -> HTTPHeaders {
+        let connectionNamed = namedInConnection(headers)
+        var relayed = HTTPHeaders()
+        for field in headers {
+            let name = field.name.lowercased()
+            if hopByHop.contains(name) || droppedFromResponses.contains(name) || connectionNamed.contains(name) {
+                continue
+            }
+            relayed.add(name: field.name, value: field.value)
+        }
+        return relayed
+    }
+
+    private static func namedInConnection(_ headers: HTTPHeaders) -> Set<String> {
+        var names: Set<String> = []
+        for value in headers.values(for: "Connection") {
+            for token in value.split(separator: ",") {
+                names.insert(token.trimmingCharacters(in: .whitespaces).lowercased())
+            }
+        }
+        return names
+    }
+}
+
+/// Request ids: the caller's `X-Request-Id` when it is sane, otherwise a fresh random one.
+public enum RequestID {
+    /// Accepts up to 128 visible ASCII characters without quotes or backslashes.
+    public static func accept(_ candidate: String?) -> String? {
+        guard let candidate, !candidate.isEmpty, candidate.utf8.count <= 128 else {
+            return nil
+        }
+        let isSafe = candidate.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != 0x5C }
+        return isSafe ? candidate : nil
+    }
+
+    /// 128 random bits as 32 hex digits.
+    public static func generate() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        return hex(high) + hex(low)
+    }
+
+    private static func hex(_ value: UInt64) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - text.count) + text
+    }
+}
