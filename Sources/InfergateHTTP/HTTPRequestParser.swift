@@ -79,6 +79,10 @@ struct HTTPRequestParser {
             guard hasBufferedBytes else {
                 return .needMore
             }
+            if phase == .idle && buffer.count - start == 1 && buffer[start] == 13 {
+                // Possibly the first half of an empty line that skipLeadingEmptyLines will drop.
+                return .needMore
+            }
             phase = .head
             return parseHeadIfComplete()
         case .body:
