@@ -53,6 +53,18 @@ static inline CURLcode infergate_easy_getinfo_double(CURL *handle, CURLINFO info
     return curl_easy_getinfo(handle, info, value);
 }
 
+static inline CURLcode infergate_easy_setopt_seek_callback(CURL *handle, int (*callback)(void *, curl_off_t, int)) {
+    return curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, callback);
+}
+
+static inline CURLcode infergate_easy_setopt_closesocket_callback(CURL *handle, int (*callback)(void *, curl_socket_t)) {
+    return curl_easy_setopt(handle, CURLOPT_CLOSESOCKETFUNCTION, callback);
+}
+
+static inline CURLcode infergate_easy_getinfo_offset(CURL *handle, CURLINFO info, curl_off_t *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+
 static inline CURLMcode infergate_multi_setopt_long(CURLM *handle, CURLMoption option, long value) {
     return curl_multi_setopt(handle, option, value);
 }
