@@ -25,12 +25,11 @@ public final class AuditLog: Sendable {
         redactor = AuditRedactor(extraHeaders: configuration.redactedHeaders)
         maxBodyBytes = configuration.maxBodyBytes
         let writer = writer
-        let opened = writer.queue.sync { writer.open() }
-        if !opened {
-            let lastError = writer.health.lastError ?? "unknown error"
+        let failure = writer.queue.sync { writer.open() }
+        if let failure {
             guard configuration.allowUnaudited else {
                 writer.shared.withLock { $0.isClosed = true }
-                throw AuditError(code: AuditError.openFailed, message: "cannot open audit database: \(lastError)")
+                throw failure
             }
             writer.queue.async { writer.scheduleRecovery() }
         }
@@ -40,7 +39,7 @@ public final class AuditLog: Sendable {
             [
                 "audit.path": configuration.path,
                 "audit.durable": String(configuration.durability == .durable),
-                "audit.writable": String(opened),
+                "audit.writable": String(failure == nil),
             ]
         )
     }

@@ -98,7 +98,7 @@ extension AuditWriter {
             guard !self.shared.withLock({ $0.isClosed }) else {
                 return
             }
-            if self.open() {
+            if self.open() == nil {
                 self.drain()
             } else {
                 self.scheduleRecovery()
@@ -106,9 +106,9 @@ extension AuditWriter {
         }
     }
 
-    /// Opens the database and proves it writable; on success the log accepts rows again.
+    /// Opens the database and proves it writable; on success (nil) the log accepts rows again.
     @discardableResult
-    func open() -> Bool {
+    func open() -> AuditError? {
         do throws(AuditError) {
             let opened = try WriterDatabase(path: configuration.path, isFullSync: isDurable)
             try opened.probeWrite(nowMicros: timeSource.wallMicroseconds)
@@ -120,7 +120,7 @@ extension AuditWriter {
                 state.lastError = error.description
             }
             logger.warning("audit.open.failed", ["audit.error": error.description])
-            return false
+            return error
         }
         let wasDown = shared.withLock { state in
             defer {
@@ -133,6 +133,6 @@ extension AuditWriter {
             logger.info("audit.recovered", ["audit.path": configuration.path])
         }
         recoveryDelayMilliseconds = Self.initialRecoveryDelayMilliseconds
-        return true
+        return nil
     }
 }

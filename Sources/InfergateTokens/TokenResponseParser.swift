@@ -18,6 +18,8 @@ enum TokenResponseParser {
         switch status {
         case 200:
             break
+        case 201...299:
+            return .failure(.responseInvalid, reason: "http_\(status)")
         case 400, 401, 403:
             return .failure(.endpointRejected, reason: "http_\(status)")
         case 100...599:

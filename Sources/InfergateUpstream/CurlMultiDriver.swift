@@ -90,8 +90,11 @@ final class CurlMultiDriver: @unchecked Sendable {  // confined to `queue`
                 transfers[easy] = nil
                 transfer.releaseNativeResources()
                 recycle(easy)
-                transfer.finish(.failure(UpstreamError(kind: .other, operation: "add handle", multiCode: code)))
+                return transfer.finish(.failure(UpstreamError(kind: .other, operation: "add handle", multiCode: code)))
             }
+            // Start the transfer now rather than one timer hop later; libcurl asked for a
+            // zero timeout in add_handle, and a timeout action runs every due transfer.
+            performSocketAction(CURL_SOCKET_TIMEOUT, mask: 0)
         }
     }
 

@@ -4,7 +4,8 @@ import Glibc
 /// A blocking loopback socket client for tests: sends exact bytes, reads responses by hand.
 ///
 /// Every read has a receive timeout, so no test waits forever on a server that misbehaves.
-final class RawHTTPClient {
+/// `@unchecked Sendable`: `send` touches only the fd, and only one task at a time reads (and owns `buffered`).
+final class RawHTTPClient: @unchecked Sendable {
     /// A response as read off the wire.
     struct Response {
         var status: Int

@@ -105,19 +105,11 @@ extension Gateway {
         deadlineMilliseconds: Int?
     ) async -> UpstreamOutcome {
         guard let deadlineMilliseconds else {
-            do {
-                return .response(try await engine.perform(request))
-            } catch {
-                return .failure(error)
-            }
+            return await performOnce(request, engine: engine)
         }
         return await withTaskGroup(of: UpstreamOutcome?.self) { group in
             group.addTask {
-                do {
-                    return .response(try await engine.perform(request))
-                } catch {
-                    return .failure(error)
-                }
+                await performOnce(request, engine: engine)
             }
             group.addTask {
                 try? await Task.sleep(for: .milliseconds(deadlineMilliseconds))
@@ -129,6 +121,14 @@ extension Gateway {
             }
             group.cancelAll()
             return first
+        }
+    }
+
+    private static func performOnce(_ request: UpstreamRequest, engine: TransferEngine) async -> UpstreamOutcome {
+        do {
+            return .response(try await engine.perform(request))
+        } catch {
+            return .failure(error)
         }
     }
 }
