@@ -37,13 +37,15 @@ final class GatewayHarness: Sendable {
         provider: String = "",
         extra: String = "",
         audit: String = "",
-        standInPipeline: String = "aloha-1"
+        standInPipeline: String = "aloha-1",
+        initialTokenBehaviour: WallarooStandIn.TokenBehaviour = .normal
     ) async throws {
         var standInConfiguration = WallarooStandIn.Configuration()
         standInConfiguration.tokenLifetimeSeconds = tokenLifetimeSeconds
         standInConfiguration.pipelineName = standInPipeline
         let standIn = WallarooStandIn(configuration: standInConfiguration, logger: Logger(label: "standin", minimumLevel: .error))
         _ = try standIn.start()
+        standIn.setTokenBehaviour(initialTokenBehaviour)
         self.standIn = standIn
 
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("infergate-\(UUID().uuidString)").path
