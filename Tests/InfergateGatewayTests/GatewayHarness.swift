@@ -75,6 +75,10 @@ final class GatewayHarness: Sendable {
         body: [UInt8] = Array(#"{"text_input":[[0,0,28,16,32]]}"#.utf8),
         timeoutMilliseconds: Int = 20_000
     ) async throws -> UpstreamResponse {
+        var headers = headers
+        if method == "POST", !headers.contains("Content-Type") {
+            headers.add(name: "Content-Type", value: "application/json")
+        }
         var request = UpstreamRequest(method: method, url: baseURL + target, headers: headers, body: body)
         request.totalTimeoutMilliseconds = timeoutMilliseconds
         return try await client.perform(request)

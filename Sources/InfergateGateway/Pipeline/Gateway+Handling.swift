@@ -63,7 +63,9 @@ extension Gateway {
 
         switch await runtime.access.admit(caller: caller, route: route.name) {
         case .failure(let refusal):
-            metrics.increment("infergate_rate_limited_total", labels: [route.name, refusal.limitName ?? refusal.code])
+            // The limit's level only ("caller", "route", ...): caller names are unbounded label values.
+            let level = refusal.limitName?.split(separator: ":").first.map(String.init) ?? refusal.code
+            metrics.increment("infergate_rate_limited_total", labels: [route.name, level])
             return self.refusal(&exchange, refusal)
         case .success(let permit):
             let response = await forward(&exchange, route: route, upstreamURL: upstreamURL, access: runtime.access)
