@@ -43,12 +43,13 @@ enum ServeCommand {
         let gateway: Gateway
         do {
             gateway = try Gateway(configuration: configuration, logger: logger)
+            // Handlers first: a SIGTERM that arrives just after the socket opens must not be lost.
+            installSignalHandlers(gateway: gateway, path: path, listen: values["--listen"], logger: logger)
             _ = try gateway.start()
         } catch {
             logger.error("gateway.start.failed", ["gw.error": "\(error)"])
             return 1
         }
-        installSignalHandlers(gateway: gateway, path: path, listen: values["--listen"], logger: logger)
         dispatchMain()
     }
 
