@@ -95,7 +95,10 @@ private func failFetchInFlight(_ machine: inout TokenLifecycle, now: UInt64) {
     }
 
     @Test func floorHoldsBackRefreshesOfShortTokens() {
-        var machine = lifecycle { $0.refreshFraction = 0.1; $0.minimumRefreshIntervalSeconds = 30 }
+        var machine = lifecycle {
+            $0.refreshFraction = 0.1
+            $0.minimumRefreshIntervalSeconds = 30
+        }
         _ = machine.start(now: at(0))
         let actions = machine.fetchSucceeded(grant("A", expiresIn: 60), now: at(1))
         #expect(wakeTime(actions) == at(30))

@@ -93,12 +93,13 @@ private func basicSecret(_ request: RecordedTokenRequest) -> String? {
         // The refresh is rejected; the caller keeps waiting while the full grant goes out.
         #expect(try await provider.token().value == "access-3")
 
-        #expect(client.requests.map(\.bodyText) == [
-            "grant_type=password&username=alice&password=pa+ss%26word",
-            "grant_type=refresh_token&refresh_token=refresh-1",
-            "grant_type=refresh_token&refresh_token=refresh-2",
-            "grant_type=password&username=alice&password=pa+ss%26word",
-        ])
+        #expect(
+            client.requests.map(\.bodyText) == [
+                "grant_type=password&username=alice&password=pa+ss%26word",
+                "grant_type=refresh_token&refresh_token=refresh-1",
+                "grant_type=refresh_token&refresh_token=refresh-2",
+                "grant_type=password&username=alice&password=pa+ss%26word",
+            ])
         #expect(provider.status.consecutiveFailures == 0)
         provider.stop()
     }

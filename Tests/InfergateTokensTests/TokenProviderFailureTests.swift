@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import InfergateCore
+import Synchronization
 import Testing
 
 @testable import InfergateTokens
