@@ -15,6 +15,8 @@ public final class TokenProvider: Sendable {
         var waiters: [UInt64: CheckedContinuation<Result<BearerToken, TokenError>, Never>] = [:]
         var nextWaiterID: UInt64 = 0
         var timerGeneration: UInt64 = 0
+        /// Numbers fetches so a result that arrives after its watchdog fired is ignored.
+        var fetchID: UInt64 = 0
     }
 
     /// Side effects collected under the lock and run after it is released.
@@ -22,7 +24,7 @@ public final class TokenProvider: Sendable {
         var served: BearerToken?
         var failure: TokenError?
         var mustWait = false
-        var fetch: TokenLifecycle.FetchKind?
+        var fetch: (kind: TokenLifecycle.FetchKind, id: UInt64)?
         var resume: [CheckedContinuation<Result<BearerToken, TokenError>, Never>] = []
         var resumeWith: Result<BearerToken, TokenError>?
         var wake: (atNanoseconds: UInt64, generation: UInt64)?

@@ -116,4 +116,27 @@ import Testing
         #expect(client.callCount == 1)
         provider.stop()
     }
+
+    @Test func stuckClientIsAbandonedAndItsLateAnswerIgnored() async throws {
+        let client = ScriptedTokenClient { index, _ in
+            if index == 0 {
+                try await Task.sleep(nanoseconds: 1_000_000_000)
+                return TokenFixtures.tokenBody("late")
+            }
+            return TokenFixtures.tokenBody("fresh")
+        }
+        var configuration = TokenFixtures.configuration()
+        configuration.fetchTimeoutMilliseconds = 200
+        let provider = TokenProvider(configuration: configuration, client: client, logger: TokenFixtures.logger())
+
+        // The watchdog fires at 300 ms (timeout + 100 ms grace) and fails the parked caller.
+        await #expect(throws: TokenError.endpointUnreachable) { try await provider.token() }
+        #expect(await eventually { provider.status.hasValidToken })
+        #expect(try await provider.token().value == "fresh")
+
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        #expect(try await provider.token().value == "fresh")
+        #expect(client.callCount == 2)
+        provider.stop()
+    }
 }
