@@ -180,6 +180,8 @@ struct TokenLifecycle: Sendable {
         guard phase == .idle else {
             return []
         }
+        // TODO: an upstream that rejects every fresh token (wrong audience) costs one fetch per
+        // rejected token; holding back invalidations of tokens younger than the floor would bound it.
         return [beginFetch(now: now)]
     }
 

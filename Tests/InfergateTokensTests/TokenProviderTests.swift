@@ -183,4 +183,26 @@ import Testing
         #expect((4...7).contains(client.callCount))
         #expect(client.peakConcurrentCalls == 1)
     }
+
+    @Test func servingACachedTokenIsCheap() async throws {
+        let client = ScriptedTokenClient { _, _ in TokenFixtures.tokenBody("cached") }
+        let provider = TokenProvider(
+            configuration: TokenFixtures.configuration(),
+            client: client,
+            logger: TokenFixtures.logger()
+        )
+        _ = try await provider.token()
+        let clock = SystemTimeSource()
+        let calls = 100_000
+        let before = clock.monotonicNanoseconds
+        for _ in 0..<calls {
+            _ = try await provider.token()
+        }
+        let nanosecondsPerCall = Double(clock.monotonicNanoseconds - before) / Double(calls)
+        print("token() cached path: \(Int(nanosecondsPerCall)) ns/call over \(calls) calls")
+        // Generous for a debug build on a shared machine; release measures far below this.
+        #expect(nanosecondsPerCall < 20_000)
+        #expect(client.callCount == 1)
+        provider.stop()
+    }
 }
