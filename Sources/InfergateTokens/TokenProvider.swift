@@ -84,14 +84,25 @@ public final class TokenProvider: Sendable {
     }
 
     /// Upstream answered 401 to the token with this fingerprint: drop it if still current
-    /// and fetch a new one (joining the in-flight fetch, if any). Older fingerprints are ignored.
+    /// and fetch a new one (joining the in-flight fetch, if any). Older fingerprints are ignored,
+    /// and so is a token younger than `minimumRefreshIntervalSeconds` (see `TokenLifecycle`).
     public func invalidate(fingerprint: String) {
         var wasCurrent = false
+        var dropped = false
         apply { state, now in
             wasCurrent = state.lifecycle.token?.fingerprint == fingerprint
-            return state.lifecycle.invalidate(fingerprint: fingerprint, now: now)
+            let actions = state.lifecycle.invalidate(fingerprint: fingerprint, now: now)
+            dropped = wasCurrent && state.lifecycle.token == nil
+            return actions
         }
-        log.info("token.invalidated", ["token.fingerprint": fingerprint, "token.was_current": "\(wasCurrent)"])
+        log.info(
+            "token.invalidated",
+            [
+                "token.fingerprint": fingerprint,
+                "token.was_current": "\(wasCurrent)",
+                "token.dropped": "\(dropped)",
+            ]
+        )
     }
 
     /// Health snapshot: validity at this instant, time to expiry, failures and fetch count.

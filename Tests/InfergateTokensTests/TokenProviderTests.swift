@@ -76,7 +76,7 @@ import Testing
             return TokenFixtures.tokenBody("token-\(index)")
         }
         let provider = TokenProvider(
-            configuration: TokenFixtures.configuration(),
+            configuration: TokenFixtures.configuration(floorSeconds: 0),
             client: client,
             logger: TokenFixtures.logger()
         )
