@@ -54,6 +54,7 @@ struct TokenLifecycle: Sendable {
     private(set) var consecutiveFailures = 0
     private(set) var fetchCount = 0
 
+    /// An idle lifecycle with no token; `start(now:)` or `requestToken(now:)` begins the first fetch.
     init(schedule: TokenSchedule) {
         self.schedule = schedule
     }

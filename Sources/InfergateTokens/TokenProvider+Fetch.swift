@@ -112,6 +112,7 @@ extension TokenProvider {
         )
     }
 
+    /// The `token.grant` log value for a fetch: `client_credentials`, `password` or `refresh_token`.
     static func grantName(_ kind: TokenLifecycle.FetchKind, configuration: TokenProviderConfiguration) -> String {
         switch (kind, configuration.grant) {
         case (.refresh, _): "refresh_token"

@@ -10,6 +10,7 @@ import Synchronization
 /// callers are continuations resumed outside the lock. `token()` on the hot path costs one
 /// lock and a clock read. Secrets reach the network only, never logs or errors.
 public final class TokenProvider: Sendable {
+    /// Everything the mutex guards: the lifecycle, parked callers, timer and fetch numbering.
     struct State {
         var lifecycle: TokenLifecycle
         var waiters: [UInt64: CheckedContinuation<Result<BearerToken, TokenError>, Never>] = [:]

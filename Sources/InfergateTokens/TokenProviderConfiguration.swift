@@ -74,6 +74,7 @@ public struct TokenProviderConfiguration: Sendable, CustomStringConvertible, Cus
     public var backoffInitialSeconds: Double = 1
     public var backoffMaximumSeconds: Double = 30
 
+    /// A configuration with the defaults above; set the other fields as needed.
     public init(name: String, tokenURL: String, clientID: String, clientSecret: SecretSource?) {
         self.name = name
         self.tokenURL = tokenURL
