@@ -138,7 +138,8 @@ extension TokenProvider {
             guard let continuation else {
                 return
             }
-            self.log.warning("token.wait.timed_out", ["wait.timeout_ms": "\(milliseconds)"])
+            // Debug, not warning: this is per request, and the gateway already logs the failed request.
+            self.log.debug("token.wait.timed_out", ["wait.timeout_ms": "\(milliseconds)"])
             continuation.resume(returning: .failure(.waitTimeout))
         }
     }

@@ -139,4 +139,29 @@ import Testing
         #expect(client.callCount == 2)
         provider.stop()
     }
+
+    @Test func injectedClockPastExpiryMinusSkewNeverGetsTheOldToken() async throws {
+        let client = ScriptedTokenClient { index, _ in TokenFixtures.tokenBody("clock-\(index)", expiresIn: 3600) }
+        let clock = ManualTimeSource()
+        let provider = TokenProvider(
+            configuration: TokenFixtures.configuration(),
+            client: client,
+            timeSource: clock,
+            logger: TokenFixtures.logger()
+        )
+        let first = try await provider.token()
+        clock.advance(seconds: 2000)
+        #expect(try await provider.token() == first)
+        #expect(client.callCount == 1)
+
+        // Within 10 s of expiry the token is withheld; the caller waits for a new one instead.
+        // (No timer fired: Dispatch runs on real time, which barely moved.)
+        clock.advance(seconds: 1590.1)
+        #expect(provider.status.hasValidToken == false)
+        #expect(provider.status.expiresInSeconds.map { $0 < 10 } == true)
+        let second = try await provider.token()
+        #expect(second.value == "clock-1")
+        #expect(second.expiresAtNanoseconds > first.expiresAtNanoseconds)
+        provider.stop()
+    }
 }
