@@ -46,8 +46,9 @@ import Testing
             return TokenFixtures.tokenBody("after-outage-\(index)")
         }
         var configuration = TokenFixtures.configuration()
-        configuration.backoffInitialSeconds = 0.4
-        configuration.backoffMaximumSeconds = 0.4
+        // Retry after 0.5–1 s: ample time for the hundred fail-fast calls below.
+        configuration.backoffInitialSeconds = 1
+        configuration.backoffMaximumSeconds = 1
         let provider = TokenProvider(configuration: configuration, client: client, logger: TokenFixtures.logger())
 
         await #expect(throws: TokenError.endpointUnreachable) { try await provider.token() }
