@@ -12,6 +12,7 @@ public struct BearerToken: Sendable, Equatable, CustomStringConvertible, CustomD
     public var fingerprint: String
     public var expiresAtNanoseconds: UInt64
 
+    /// A token for `value`; the fingerprint is computed here, once.
     public init(value: String, expiresAtNanoseconds: UInt64) {
         self.value = value
         self.fingerprint = SHA256.fingerprint(value)
@@ -41,6 +42,7 @@ public struct TokenStatus: Sendable {
     public var consecutiveFailures: Int
     public var fetchCount: Int
 
+    /// A snapshot; `TokenProvider.status` is the usual source.
     public init(
         hasValidToken: Bool,
         expiresInSeconds: Double?,

@@ -24,6 +24,7 @@ final class SecretReader: Sendable {
     private let source: SecretSource
     private let state = Mutex(State())
 
+    /// A reader that touches the disk only on the first `read()` and after changes.
     init(source: SecretSource) {
         self.source = source
     }

@@ -8,6 +8,7 @@ public struct TokenHTTPResponse: Sendable {
     public var headers: HTTPHeaders
     public var body: [UInt8]
 
+    /// A response as received; headers default to none.
     public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8]) {
         self.status = status
         self.headers = headers

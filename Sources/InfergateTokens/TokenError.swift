@@ -8,6 +8,7 @@ public struct TokenError: Error, Sendable, Equatable, CustomStringConvertible {
     public var code: String
     public var message: String
 
+    /// An error with a bounded `code` and a caller-safe `message`; prefer the static values.
     public init(code: String, message: String) {
         self.code = code
         self.message = message

@@ -46,6 +46,7 @@ struct TokenLifecycle: Sendable {
     private(set) var phase: Phase = .idle
     private(set) var token: BearerToken?
     private(set) var usableUntilNanoseconds: UInt64 = 0
+    private(set) var tokenRequestedAtNanoseconds: UInt64 = 0
     private(set) var refreshAtNanoseconds: UInt64 = 0
     private(set) var refreshToken: String?
     private(set) var refreshTokenUsableUntilNanoseconds: UInt64?
@@ -53,6 +54,7 @@ struct TokenLifecycle: Sendable {
     private(set) var consecutiveFailures = 0
     private(set) var fetchCount = 0
 
+    /// An idle lifecycle with no token; `start(now:)` or `requestToken(now:)` begins the first fetch.
     init(schedule: TokenSchedule) {
         self.schedule = schedule
     }
@@ -108,6 +110,7 @@ struct TokenLifecycle: Sendable {
         let token = BearerToken(value: grant.accessToken, expiresAtNanoseconds: times.expiresAt)
         self.token = token
         usableUntilNanoseconds = times.usableUntil
+        tokenRequestedAtNanoseconds = startedAt
         refreshAtNanoseconds = times.refreshAt
         if let newRefreshToken = grant.refreshToken {
             refreshToken = newRefreshToken
@@ -170,9 +173,16 @@ struct TokenLifecycle: Sendable {
     /// Upstream rejected the token with this fingerprint: drop it if it is still current.
     ///
     /// Fetches at once when idle; during a backoff the retry timer stands, so a down
-    /// endpoint is not hammered by every 401.
+    /// endpoint is not hammered by every 401. A token younger than the refresh floor is kept:
+    /// when the upstream rejects every fresh token (a wrong audience, say), a new one would not
+    /// help, and this bounds the cost to one fetch per floor interval instead of one per 401.
     mutating func invalidate(fingerprint: String, now: UInt64) -> [Action] {
         guard let token, token.fingerprint == fingerprint else {
+            return []
+        }
+        let floor = TokenSchedule.nanoseconds(schedule.minimumRefreshIntervalSeconds)
+        // Short tokens reach their (capped) refresh point before the floor; that bounds it too.
+        guard now >= min(tokenRequestedAtNanoseconds + floor, refreshAtNanoseconds) else {
             return []
         }
         self.token = nil

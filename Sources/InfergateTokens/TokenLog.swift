@@ -12,14 +12,17 @@ struct TokenLog: Sendable {
     let logger: Logger
     let observer: TokenLogObserver?
 
+    /// Start-up, shutdown and successful fetches.
     func info(_ message: StaticString, _ metadata: Logger.Metadata = [:]) {
         emit(.info, message, metadata)
     }
 
+    /// Failed fetches, timeouts and degraded responses; the provider may still be serving.
     func warning(_ message: StaticString, _ metadata: Logger.Metadata = [:]) {
         emit(.warning, message, metadata)
     }
 
+    /// Per-fetch detail, off by default.
     func debug(_ message: StaticString, _ metadata: Logger.Metadata = [:]) {
         emit(.debug, message, metadata)
     }

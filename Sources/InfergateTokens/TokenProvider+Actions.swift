@@ -52,7 +52,8 @@ extension TokenProvider {
             case .fail(let error):
                 effects.failure = error
             case .startFetch(let kind):
-                effects.fetch = kind
+                state.fetchID += 1
+                effects.fetch = (kind, state.fetchID)
             case .resumeWaiters(let result):
                 effects.resume.append(contentsOf: state.waiters.values)
                 state.waiters.removeAll()
@@ -74,8 +75,9 @@ extension TokenProvider {
         if let wake = effects.wake {
             armWake(at: wake.atNanoseconds, generation: wake.generation, now: now)
         }
-        if let kind = effects.fetch {
-            Task { await self.fetch(kind) }
+        if let fetch = effects.fetch {
+            Task { await self.fetch(fetch.kind, id: fetch.id) }
+            armFetchWatchdog(for: fetch.id)
         }
     }
 
@@ -97,6 +99,35 @@ extension TokenProvider {
         }
     }
 
+    /// Fails a fetch whose client has not returned within the fetch timeout plus a grace period
+    /// (a fifth of the timeout, between 100 ms and 2 s).
+    ///
+    /// The client is asked to honour `fetchTimeoutMilliseconds`; this is the backstop that keeps
+    /// one stuck transfer from leaving the provider "fetching" forever.
+    private func armFetchWatchdog(for fetchID: UInt64) {
+        let timeout = configuration.fetchTimeoutMilliseconds
+        let milliseconds = timeout + min(2_000, max(100, timeout / 5))
+        timerQueue.asyncAfter(deadline: .now() + .milliseconds(milliseconds)) { [weak self] in
+            self?.abandonFetch(fetchID)
+        }
+    }
+
+    private func abandonFetch(_ fetchID: UInt64) {
+        let jitter = Double.random(in: 0..<1)
+        var abandoned = false
+        apply { state, now in
+            guard state.fetchID == fetchID, case .fetching = state.lifecycle.phase else {
+                return []
+            }
+            abandoned = true
+            return state.lifecycle.fetchFailed(.endpointUnreachable, now: now, jitter: jitter)
+        }
+        if abandoned {
+            log.warning(
+                "token.fetch.abandoned", ["token.fetch_timeout_ms": "\(configuration.fetchTimeoutMilliseconds)"])
+        }
+    }
+
     private func armWaitTimeout(for waiterID: UInt64) {
         let milliseconds = configuration.waitTimeoutMilliseconds
         timerQueue.asyncAfter(deadline: .now() + .milliseconds(milliseconds)) { [weak self] in
@@ -107,7 +138,8 @@ extension TokenProvider {
             guard let continuation else {
                 return
             }
-            self.log.warning("token.wait.timed_out", ["wait.timeout_ms": "\(milliseconds)"])
+            // Debug, not warning: this is per request, and the gateway already logs the failed request.
+            self.log.debug("token.wait.timed_out", ["wait.timeout_ms": "\(milliseconds)"])
             continuation.resume(returning: .failure(.waitTimeout))
         }
     }

@@ -5,7 +5,7 @@ extension TokenProvider {
     ///
     /// Only the lifecycle's `startFetch` action calls this, so at most one runs at a time.
     /// A rejection marks file secrets stale so the retry reads them from disk again.
-    func fetch(_ kind: TokenLifecycle.FetchKind) async {
+    func fetch(_ kind: TokenLifecycle.FetchKind, id: UInt64) async {
         let grantName = Self.grantName(kind, configuration: configuration)
         log.debug("token.fetch.started", ["token.grant": grantName])
 
@@ -19,12 +19,12 @@ extension TokenProvider {
 
         switch outcome {
         case .token(let grant):
-            succeed(grant, grantName: grantName)
+            succeed(grant, id: id, grantName: grantName)
         case .failure(let error, let reason):
             if error == .endpointRejected || error == .secretUnreadable {
                 builder.markSecretsStale()
             }
-            fail(error, reason: reason, grantName: grantName)
+            fail(error, reason: reason, id: id, grantName: grantName)
         }
     }
 
@@ -44,7 +44,7 @@ extension TokenProvider {
         return TokenResponseParser.parse(status: response.status, body: response.body)
     }
 
-    private func succeed(_ grant: TokenLifecycle.Grant, grantName: String) {
+    private func succeed(_ grant: TokenLifecycle.Grant, id: UInt64, grantName: String) {
         if grant.expiresInSeconds == nil {
             log.warning(
                 "token.response.expires_in_missing",
@@ -54,6 +54,9 @@ extension TokenProvider {
         var token: BearerToken?
         var refreshInSeconds = 0.0
         apply { state, now in
+            guard state.fetchID == id, case .fetching = state.lifecycle.phase else {
+                return []
+            }
             let actions = state.lifecycle.fetchSucceeded(grant, now: now)
             token = state.lifecycle.token
             refreshInSeconds = (Double(state.lifecycle.refreshAtNanoseconds) - Double(now)) / 1e9
@@ -74,12 +77,17 @@ extension TokenProvider {
         )
     }
 
-    private func fail(_ error: TokenError, reason: String, grantName: String) {
+    private func fail(_ error: TokenError, reason: String, id: UInt64, grantName: String) {
         var failures = 0
         var retryInSeconds = 0.0
         var hasValidToken = false
+        var isCurrent = false
         let jitter = Double.random(in: 0..<1)
         apply { state, now in
+            guard state.fetchID == id, case .fetching = state.lifecycle.phase else {
+                return []
+            }
+            isCurrent = true
             let actions = state.lifecycle.fetchFailed(error, now: now, jitter: jitter)
             failures = state.lifecycle.consecutiveFailures
             hasValidToken = state.lifecycle.validToken(now: now) != nil
@@ -87,6 +95,9 @@ extension TokenProvider {
                 retryInSeconds = (Double(until) - Double(now)) / 1e9
             }
             return actions
+        }
+        guard isCurrent else {
+            return
         }
         log.warning(
             "token.fetch.failed",
@@ -101,6 +112,7 @@ extension TokenProvider {
         )
     }
 
+    /// The `token.grant` log value for a fetch: `client_credentials`, `password` or `refresh_token`.
     static func grantName(_ kind: TokenLifecycle.FetchKind, configuration: TokenProviderConfiguration) -> String {
         switch (kind, configuration.grant) {
         case (.refresh, _): "refresh_token"

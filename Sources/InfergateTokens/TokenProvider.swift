@@ -10,11 +10,14 @@ import Synchronization
 /// callers are continuations resumed outside the lock. `token()` on the hot path costs one
 /// lock and a clock read. Secrets reach the network only, never logs or errors.
 public final class TokenProvider: Sendable {
+    /// Everything the mutex guards: the lifecycle, parked callers, timer and fetch numbering.
     struct State {
         var lifecycle: TokenLifecycle
         var waiters: [UInt64: CheckedContinuation<Result<BearerToken, TokenError>, Never>] = [:]
         var nextWaiterID: UInt64 = 0
         var timerGeneration: UInt64 = 0
+        /// Numbers fetches so a result that arrives after its watchdog fired is ignored.
+        var fetchID: UInt64 = 0
     }
 
     /// Side effects collected under the lock and run after it is released.
@@ -22,7 +25,7 @@ public final class TokenProvider: Sendable {
         var served: BearerToken?
         var failure: TokenError?
         var mustWait = false
-        var fetch: TokenLifecycle.FetchKind?
+        var fetch: (kind: TokenLifecycle.FetchKind, id: UInt64)?
         var resume: [CheckedContinuation<Result<BearerToken, TokenError>, Never>] = []
         var resumeWith: Result<BearerToken, TokenError>?
         var wake: (atNanoseconds: UInt64, generation: UInt64)?
@@ -82,14 +85,25 @@ public final class TokenProvider: Sendable {
     }
 
     /// Upstream answered 401 to the token with this fingerprint: drop it if still current
-    /// and fetch a new one (joining the in-flight fetch, if any). Older fingerprints are ignored.
+    /// and fetch a new one (joining the in-flight fetch, if any). Older fingerprints are ignored,
+    /// and so is a token younger than `minimumRefreshIntervalSeconds` (see `TokenLifecycle`).
     public func invalidate(fingerprint: String) {
         var wasCurrent = false
+        var dropped = false
         apply { state, now in
             wasCurrent = state.lifecycle.token?.fingerprint == fingerprint
-            return state.lifecycle.invalidate(fingerprint: fingerprint, now: now)
+            let actions = state.lifecycle.invalidate(fingerprint: fingerprint, now: now)
+            dropped = wasCurrent && state.lifecycle.token == nil
+            return actions
         }
-        log.info("token.invalidated", ["token.fingerprint": fingerprint, "token.was_current": "\(wasCurrent)"])
+        log.info(
+            "token.invalidated",
+            [
+                "token.fingerprint": fingerprint,
+                "token.was_current": "\(wasCurrent)",
+                "token.dropped": "\(dropped)",
+            ]
+        )
     }
 
     /// Health snapshot: validity at this instant, time to expiry, failures and fetch count.

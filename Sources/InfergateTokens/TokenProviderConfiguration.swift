@@ -74,6 +74,7 @@ public struct TokenProviderConfiguration: Sendable, CustomStringConvertible, Cus
     public var backoffInitialSeconds: Double = 1
     public var backoffMaximumSeconds: Double = 30
 
+    /// A configuration with the defaults above; set the other fields as needed.
     public init(name: String, tokenURL: String, clientID: String, clientSecret: SecretSource?) {
         self.name = name
         self.tokenURL = tokenURL
@@ -90,14 +91,14 @@ public struct TokenProviderConfiguration: Sendable, CustomStringConvertible, Cus
         if clientID.isEmpty {
             problems.append("client_id is empty")
         }
-        if !(refreshFraction > 0 && refreshFraction <= 0.9) {
-            problems.append("refresh_fraction must be in (0, 0.9]")
+        if !(refreshFraction > 0 && refreshFraction < 1) {
+            problems.append("refresh_fraction must be in (0, 1)")
         }
         if minimumRefreshIntervalSeconds < 0 || clockSkewSeconds < 0 {
             problems.append("minimum_refresh_interval_seconds and clock_skew_seconds must not be negative")
         }
-        if defaultLifetimeSeconds <= 0 || fetchTimeoutMilliseconds <= 0 || waitTimeoutMilliseconds <= 0 {
-            problems.append("default lifetime and timeouts must be positive")
+        if defaultLifetimeSeconds <= 0 || fetchTimeoutMilliseconds <= 0 || waitTimeoutMilliseconds < 0 {
+            problems.append("default lifetime and fetch timeout must be positive, wait timeout not negative")
         }
         if backoffInitialSeconds <= 0 || backoffMaximumSeconds < backoffInitialSeconds {
             problems.append("backoff_initial_seconds must be positive and at most backoff_maximum_seconds")

@@ -17,6 +17,7 @@ struct TokenRequestBuilder: Sendable {
     private let clientSecret: SecretReader?
     private let password: SecretReader?
 
+    /// A builder with one `SecretReader` per configured secret.
     init(configuration: TokenProviderConfiguration) {
         self.configuration = configuration
         clientSecret = configuration.clientSecret.map(SecretReader.init(source:))

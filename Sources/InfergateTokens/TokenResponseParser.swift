@@ -14,6 +14,7 @@ enum TokenResponseParser {
         case failure(TokenError, reason: String)
     }
 
+    /// Checks status first (only 200 can carry a token), then the body field by field.
     static func parse(status: Int, body: [UInt8]) -> Outcome {
         switch status {
         case 200:

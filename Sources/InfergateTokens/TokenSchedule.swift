@@ -10,6 +10,7 @@ struct TokenSchedule: Sendable, Equatable {
     var backoffInitialSeconds: Double
     var backoffMaximumSeconds: Double
 
+    /// The schedule fields copied from a provider configuration.
     init(configuration: TokenProviderConfiguration) {
         refreshFraction = configuration.refreshFraction
         minimumRefreshIntervalSeconds = configuration.minimumRefreshIntervalSeconds

@@ -95,7 +95,10 @@ private func failFetchInFlight(_ machine: inout TokenLifecycle, now: UInt64) {
     }
 
     @Test func floorHoldsBackRefreshesOfShortTokens() {
-        var machine = lifecycle { $0.refreshFraction = 0.1; $0.minimumRefreshIntervalSeconds = 30 }
+        var machine = lifecycle {
+            $0.refreshFraction = 0.1
+            $0.minimumRefreshIntervalSeconds = 30
+        }
         _ = machine.start(now: at(0))
         let actions = machine.fetchSucceeded(grant("A", expiresIn: 60), now: at(1))
         #expect(wakeTime(actions) == at(30))
@@ -183,10 +186,31 @@ private func failFetchInFlight(_ machine: inout TokenLifecycle, now: UInt64) {
         #expect(machine.invalidate(fingerprint: old, now: at(1)).isEmpty)
 
         let current = BearerToken(value: "A", expiresAtNanoseconds: 0).fingerprint
-        #expect(machine.invalidate(fingerprint: current, now: at(1)) == [.startFetch(.fullGrant)])
-        #expect(machine.invalidate(fingerprint: current, now: at(1)).isEmpty)
-        #expect(machine.requestToken(now: at(1)) == [.wait])
+        #expect(machine.invalidate(fingerprint: current, now: at(20)) == [.startFetch(.fullGrant)])
+        #expect(machine.invalidate(fingerprint: current, now: at(20)).isEmpty)
+        #expect(machine.requestToken(now: at(20)) == [.wait])
         #expect(machine.fetchCount == 2)
+    }
+
+    @Test func tokenYoungerThanTheFloorSurvivesInvalidation() {
+        var machine = lifecycle()
+        _ = machine.start(now: at(0))
+        _ = machine.fetchSucceeded(grant("A", expiresIn: 3600), now: at(0.2))
+        let current = BearerToken(value: "A", expiresAtNanoseconds: 0).fingerprint
+        // An upstream that 401s every fresh token costs one fetch per 10 s floor, not one per request.
+        #expect(machine.invalidate(fingerprint: current, now: at(9.9)).isEmpty)
+        #expect(servedToken(machine.requestToken(now: at(9.9)))?.value == "A")
+        #expect(machine.invalidate(fingerprint: current, now: at(10)) == [.startFetch(.fullGrant)])
+        #expect(machine.fetchCount == 2)
+    }
+
+    @Test func shortTokenCanBeInvalidatedFromItsRefreshPoint() {
+        var machine = lifecycle()
+        _ = machine.start(now: at(0))
+        _ = machine.fetchSucceeded(grant("A", expiresIn: 2), now: at(0))
+        let current = BearerToken(value: "A", expiresAtNanoseconds: 0).fingerprint
+        #expect(machine.invalidate(fingerprint: current, now: at(1)).isEmpty)
+        #expect(machine.invalidate(fingerprint: current, now: at(1.35)) == [.startFetch(.fullGrant)])
     }
 
     @Test func invalidateDuringBackoffWaitsForTheRetryTimer() {

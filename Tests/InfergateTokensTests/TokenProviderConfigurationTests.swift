@@ -61,8 +61,9 @@ import Testing
         #expect(TokenError.waitTimeout.httpStatus == 504)
         #expect(TokenError.responseInvalid.httpStatus == 502)
         let json = TokenError.endpointUnreachable.errorBody.json
-        #expect(json == #"{"code":503,"status":"error","error":"no valid token for upstream: token endpoint "#
-            + #"unreachable","source":"gateway","token_error":"token_endpoint_unreachable"}"#)
+        #expect(
+            json == #"{"code":503,"status":"error","error":"no valid token for upstream: token endpoint "#
+                + #"unreachable","source":"gateway","token_error":"token_endpoint_unreachable"}"#)
     }
 
     private func dumped<T>(_ value: T) -> String {

@@ -36,7 +36,7 @@ private func basicSecret(_ request: RecordedTokenRequest) -> String? {
         try "first\n".write(toFile: path, atomically: true, encoding: .utf8)
         let client = ScriptedTokenClient { index, _ in TokenFixtures.tokenBody("t\(index)") }
         let provider = TokenProvider(
-            configuration: TokenFixtures.configuration(secret: .file(path: path)),
+            configuration: TokenFixtures.configuration(secret: .file(path: path), floorSeconds: 0),
             client: client,
             logger: TokenFixtures.logger()
         )
@@ -81,7 +81,7 @@ private func basicSecret(_ request: RecordedTokenRequest) -> String? {
             default: TokenFixtures.tokenBody("access-\(index)", refreshToken: "refresh-\(index)")
             }
         }
-        var configuration = TokenFixtures.configuration()
+        var configuration = TokenFixtures.configuration(floorSeconds: 0)
         configuration.grant = .password(username: "alice", password: .literal("pa ss&word"))
         let provider = TokenProvider(configuration: configuration, client: client, logger: TokenFixtures.logger())
 
@@ -93,12 +93,13 @@ private func basicSecret(_ request: RecordedTokenRequest) -> String? {
         // The refresh is rejected; the caller keeps waiting while the full grant goes out.
         #expect(try await provider.token().value == "access-3")
 
-        #expect(client.requests.map(\.bodyText) == [
-            "grant_type=password&username=alice&password=pa+ss%26word",
-            "grant_type=refresh_token&refresh_token=refresh-1",
-            "grant_type=refresh_token&refresh_token=refresh-2",
-            "grant_type=password&username=alice&password=pa+ss%26word",
-        ])
+        #expect(
+            client.requests.map(\.bodyText) == [
+                "grant_type=password&username=alice&password=pa+ss%26word",
+                "grant_type=refresh_token&refresh_token=refresh-1",
+                "grant_type=refresh_token&refresh_token=refresh-2",
+                "grant_type=password&username=alice&password=pa+ss%26word",
+            ])
         #expect(provider.status.consecutiveFailures == 0)
         provider.stop()
     }
@@ -114,7 +115,7 @@ private func basicSecret(_ request: RecordedTokenRequest) -> String? {
             default: TokenFixtures.response(200, #"{"access_token":"access-token-value-4","token_type":"Bearer"}"#)
             }
         }
-        var configuration = TokenFixtures.configuration()
+        var configuration = TokenFixtures.configuration(floorSeconds: 0)
         configuration.grant = .password(username: "alice", password: .literal("user-password-value"))
         let logs = LogRecorder()
         let provider = TokenProvider(

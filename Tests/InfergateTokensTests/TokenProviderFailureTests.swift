@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import InfergateCore
+import Synchronization
 import Testing
 
 @testable import InfergateTokens
@@ -46,8 +46,9 @@ import Testing
             return TokenFixtures.tokenBody("after-outage-\(index)")
         }
         var configuration = TokenFixtures.configuration()
-        configuration.backoffInitialSeconds = 0.4
-        configuration.backoffMaximumSeconds = 0.4
+        // Retry after 0.5–1 s: ample time for the hundred fail-fast calls below.
+        configuration.backoffInitialSeconds = 1
+        configuration.backoffMaximumSeconds = 1
         let provider = TokenProvider(configuration: configuration, client: client, logger: TokenFixtures.logger())
 
         await #expect(throws: TokenError.endpointUnreachable) { try await provider.token() }
@@ -114,6 +115,54 @@ import Testing
         #expect(logs.contains("token.wait.timed_out"))
         #expect(await eventually { provider.status.hasValidToken })
         #expect(client.callCount == 1)
+        provider.stop()
+    }
+
+    @Test func stuckClientIsAbandonedAndItsLateAnswerIgnored() async throws {
+        let client = ScriptedTokenClient { index, _ in
+            if index == 0 {
+                try await Task.sleep(nanoseconds: 1_000_000_000)
+                return TokenFixtures.tokenBody("late")
+            }
+            return TokenFixtures.tokenBody("fresh")
+        }
+        var configuration = TokenFixtures.configuration()
+        configuration.fetchTimeoutMilliseconds = 200
+        let provider = TokenProvider(configuration: configuration, client: client, logger: TokenFixtures.logger())
+
+        // The watchdog fires at 300 ms (timeout + 100 ms grace) and fails the parked caller.
+        await #expect(throws: TokenError.endpointUnreachable) { try await provider.token() }
+        #expect(await eventually { provider.status.hasValidToken })
+        #expect(try await provider.token().value == "fresh")
+
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        #expect(try await provider.token().value == "fresh")
+        #expect(client.callCount == 2)
+        provider.stop()
+    }
+
+    @Test func injectedClockPastExpiryMinusSkewNeverGetsTheOldToken() async throws {
+        let client = ScriptedTokenClient { index, _ in TokenFixtures.tokenBody("clock-\(index)", expiresIn: 3600) }
+        let clock = ManualTimeSource()
+        let provider = TokenProvider(
+            configuration: TokenFixtures.configuration(),
+            client: client,
+            timeSource: clock,
+            logger: TokenFixtures.logger()
+        )
+        let first = try await provider.token()
+        clock.advance(seconds: 2000)
+        #expect(try await provider.token() == first)
+        #expect(client.callCount == 1)
+
+        // Within 10 s of expiry the token is withheld; the caller waits for a new one instead.
+        // (No timer fired: Dispatch runs on real time, which barely moved.)
+        clock.advance(seconds: 1590.1)
+        #expect(provider.status.hasValidToken == false)
+        #expect(provider.status.expiresInSeconds.map { $0 < 10 } == true)
+        let second = try await provider.token()
+        #expect(second.value == "clock-1")
+        #expect(second.expiresAtNanoseconds > first.expiresAtNanoseconds)
         provider.stop()
     }
 }

@@ -76,7 +76,7 @@ import Testing
             return TokenFixtures.tokenBody("token-\(index)")
         }
         let provider = TokenProvider(
-            configuration: TokenFixtures.configuration(),
+            configuration: TokenFixtures.configuration(floorSeconds: 0),
             client: client,
             logger: TokenFixtures.logger()
         )
@@ -176,11 +176,34 @@ import Testing
             return total
         }
         provider.stop()
+        print("2 s tokens over 6 s: \(client.callCount) fetches, \(counts.served) served, \(counts.failed) failed")
         #expect(counts.served > 1_000)
         #expect(counts.expired == 0)
         #expect(counts.failed == 0)
         // One fetch per 1.35 s refresh cycle: 5 in 6 s, give or take scheduling.
         #expect((4...7).contains(client.callCount))
         #expect(client.peakConcurrentCalls == 1)
+    }
+
+    @Test func servingACachedTokenIsCheap() async throws {
+        let client = ScriptedTokenClient { _, _ in TokenFixtures.tokenBody("cached") }
+        let provider = TokenProvider(
+            configuration: TokenFixtures.configuration(),
+            client: client,
+            logger: TokenFixtures.logger()
+        )
+        _ = try await provider.token()
+        let clock = SystemTimeSource()
+        let calls = 100_000
+        let before = clock.monotonicNanoseconds
+        for _ in 0..<calls {
+            _ = try await provider.token()
+        }
+        let nanosecondsPerCall = Double(clock.monotonicNanoseconds - before) / Double(calls)
+        print("token() cached path: \(Int(nanosecondsPerCall)) ns/call over \(calls) calls")
+        // Generous for a debug build on a shared machine; release measures far below this.
+        #expect(nanosecondsPerCall < 20_000)
+        #expect(client.callCount == 1)
+        provider.stop()
     }
 }

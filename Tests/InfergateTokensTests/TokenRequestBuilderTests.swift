@@ -9,8 +9,9 @@ import Testing
         #expect(FormEncoding.encode("a b") == "a+b")
         #expect(FormEncoding.encode("s3:cr%t&x=y+z/~") == "s3%3Acr%25t%26x%3Dy%2Bz%2F%7E")
         #expect(FormEncoding.encode("é") == "%C3%A9")
-        #expect(FormEncoding.body([("grant_type", "client_credentials"), ("scope", "openid profile")])
-            == "grant_type=client_credentials&scope=openid+profile")
+        #expect(
+            FormEncoding.body([("grant_type", "client_credentials"), ("scope", "openid profile")])
+                == "grant_type=client_credentials&scope=openid+profile")
     }
 }
 
@@ -49,9 +50,12 @@ import Testing
         configuration.extraParameters = [("audience", "pipeline a&b")]
         let builder = TokenRequestBuilder(configuration: configuration)
         let full = try builder.request(for: .fullGrant)
-        #expect(full.body == Array("grant_type=client_credentials&scope=openid+offline_access&audience=pipeline+a%26b".utf8))
+        #expect(
+            full.body == Array("grant_type=client_credentials&scope=openid+offline_access&audience=pipeline+a%26b".utf8)
+        )
         let refresh = try builder.request(for: .refresh(refreshToken: "r/1"))
-        let expected = "grant_type=refresh_token&refresh_token=r%2F1&scope=openid+offline_access&audience=pipeline+a%26b"
+        let expected =
+            "grant_type=refresh_token&refresh_token=r%2F1&scope=openid+offline_access&audience=pipeline+a%26b"
         #expect(refresh.body == Array(expected.utf8))
     }
 

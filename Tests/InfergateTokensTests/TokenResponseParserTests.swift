@@ -15,7 +15,8 @@ import Testing
     }
 
     @Test func acceptsAKeycloakResponse() {
-        let body = #"{"access_token":"eyJ.a.b","expires_in":3600,"refresh_expires_in":1800,"#
+        let body =
+            #"{"access_token":"eyJ.a.b","expires_in":3600,"refresh_expires_in":1800,"#
             + #""refresh_token":"eyJ.r","token_type":"Bearer","not-before-policy":0,"scope":"profile email"}"#
         let expected = TokenLifecycle.Grant(
             accessToken: "eyJ.a.b",

@@ -87,8 +87,10 @@ final class LogRecorder: Sendable {
 enum TokenFixtures {
     static let url = "http://127.0.0.1:1/auth/realms/master/protocol/openid-connect/token"
 
+    /// Fast backoff for tests; `floorSeconds: 0` lets a test invalidate a token it just fetched.
     static func configuration(
-        secret: SecretSource? = .literal("client-secret-value")
+        secret: SecretSource? = .literal("client-secret-value"),
+        floorSeconds: Double = 10
     ) -> TokenProviderConfiguration {
         var configuration = TokenProviderConfiguration(
             name: "test",
@@ -99,6 +101,7 @@ enum TokenFixtures {
         configuration.backoffInitialSeconds = 0.02
         configuration.backoffMaximumSeconds = 0.1
         configuration.waitTimeoutMilliseconds = 3_000
+        configuration.minimumRefreshIntervalSeconds = floorSeconds
         return configuration
     }
 
