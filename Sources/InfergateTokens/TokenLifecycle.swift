@@ -47,6 +47,8 @@ struct TokenLifecycle: Sendable {
     private(set) var token: BearerToken?
     private(set) var usableUntilNanoseconds: UInt64 = 0
     private(set) var tokenRequestedAtNanoseconds: UInt64 = 0
+    /// When a 401 last purged the token; nil until the first one.
+    private(set) var lastInvalidationNanoseconds: UInt64?
     private(set) var refreshAtNanoseconds: UInt64 = 0
     private(set) var refreshToken: String?
     private(set) var refreshTokenUsableUntilNanoseconds: UInt64?
@@ -173,18 +175,22 @@ struct TokenLifecycle: Sendable {
     /// Upstream rejected the token with this fingerprint: drop it if it is still current.
     ///
     /// Fetches at once when idle; during a backoff the retry timer stands, so a down
-    /// endpoint is not hammered by every 401. A token younger than the refresh floor is kept:
-    /// when the upstream rejects every fresh token (a wrong audience, say), a new one would not
-    /// help, and this bounds the cost to one fetch per floor interval instead of one per 401.
+    /// endpoint is not hammered by every 401. The first rejection always purges (a revoked
+    /// token must not be attached again); later ones within the refresh floor of the last purge
+    /// are ignored: when the upstream rejects every fresh token (a wrong audience, say), a new
+    /// one would not help, and this bounds the cost to one fetch per floor instead of one per 401.
     mutating func invalidate(fingerprint: String, now: UInt64) -> [Action] {
         guard let token, token.fingerprint == fingerprint else {
             return []
         }
         let floor = TokenSchedule.nanoseconds(schedule.minimumRefreshIntervalSeconds)
         // Short tokens reach their (capped) refresh point before the floor; that bounds it too.
-        guard now >= min(tokenRequestedAtNanoseconds + floor, refreshAtNanoseconds) else {
+        if let lastPurge = lastInvalidationNanoseconds,
+            now < min(lastPurge + floor, max(refreshAtNanoseconds, lastPurge))
+        {
             return []
         }
+        lastInvalidationNanoseconds = now
         self.token = nil
         usableUntilNanoseconds = 0
         guard phase == .idle else {

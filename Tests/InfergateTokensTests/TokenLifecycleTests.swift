@@ -192,25 +192,32 @@ private func failFetchInFlight(_ machine: inout TokenLifecycle, now: UInt64) {
         #expect(machine.fetchCount == 2)
     }
 
-    @Test func tokenYoungerThanTheFloorSurvivesInvalidation() {
+    @Test func firstRejectionPurgesThenTheFloorBoundsFurtherFetches() {
         var machine = lifecycle()
         _ = machine.start(now: at(0))
         _ = machine.fetchSucceeded(grant("A", expiresIn: 3600), now: at(0.2))
-        let current = BearerToken(value: "A", expiresAtNanoseconds: 0).fingerprint
+        let first = BearerToken(value: "A", expiresAtNanoseconds: 0).fingerprint
+        // A revoked token is dropped at once, however young.
+        #expect(machine.invalidate(fingerprint: first, now: at(0.5)) == [.startFetch(.fullGrant)])
+        _ = machine.fetchSucceeded(grant("B", expiresIn: 3600), now: at(0.6))
+        let second = BearerToken(value: "B", expiresAtNanoseconds: 0).fingerprint
         // An upstream that 401s every fresh token costs one fetch per 10 s floor, not one per request.
-        #expect(machine.invalidate(fingerprint: current, now: at(9.9)).isEmpty)
-        #expect(servedToken(machine.requestToken(now: at(9.9)))?.value == "A")
-        #expect(machine.invalidate(fingerprint: current, now: at(10)) == [.startFetch(.fullGrant)])
-        #expect(machine.fetchCount == 2)
+        #expect(machine.invalidate(fingerprint: second, now: at(9.9)).isEmpty)
+        #expect(servedToken(machine.requestToken(now: at(9.9)))?.value == "B")
+        #expect(machine.invalidate(fingerprint: second, now: at(10.5)) == [.startFetch(.fullGrant)])
+        #expect(machine.fetchCount == 3)
     }
 
-    @Test func shortTokenCanBeInvalidatedFromItsRefreshPoint() {
+    @Test func shortTokenFloorEndsAtItsRefreshPoint() {
         var machine = lifecycle()
         _ = machine.start(now: at(0))
         _ = machine.fetchSucceeded(grant("A", expiresIn: 2), now: at(0))
-        let current = BearerToken(value: "A", expiresAtNanoseconds: 0).fingerprint
-        #expect(machine.invalidate(fingerprint: current, now: at(1)).isEmpty)
-        #expect(machine.invalidate(fingerprint: current, now: at(1.35)) == [.startFetch(.fullGrant)])
+        let first = BearerToken(value: "A", expiresAtNanoseconds: 0).fingerprint
+        #expect(machine.invalidate(fingerprint: first, now: at(0.1)) == [.startFetch(.fullGrant)])
+        _ = machine.fetchSucceeded(grant("B", expiresIn: 2), now: at(0.2))
+        let second = BearerToken(value: "B", expiresAtNanoseconds: 0).fingerprint
+        #expect(machine.invalidate(fingerprint: second, now: at(0.5)).isEmpty)
+        #expect(machine.invalidate(fingerprint: second, now: at(1.6)) == [.startFetch(.fullGrant)])
     }
 
     @Test func invalidateDuringBackoffWaitsForTheRetryTimer() {
