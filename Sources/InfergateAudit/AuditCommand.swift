@@ -82,7 +82,8 @@ public enum AuditCommand {
     static func help(for subcommand: String) -> String? {
         let text: String? =
             switch subcommand {
-            case "tail": "audit tail [--db PATH] [-n N] [--follow]\n  the newest N rows (default 20); --follow polls every 500 ms"
+            case "tail": "audit tail [--db PATH] [-n N] [--follow]\n"
+                    + "  the newest N rows (default 20); --follow polls every 500 ms"
             case "show": "audit show ID [--db PATH]\n  every column of one row; bodies as text when UTF-8, else base64"
             case "query": "audit query [--db PATH] [--since T] [--until T] [--route R] [--caller C] [--status S]\n"
                     + "            [--served-by upstream|gateway|local-model] [--limit N]\n"

@@ -80,7 +80,8 @@ import Testing
     @Test func exportWritesJSONLinesAndCSV() async throws {
         let folder = try await populated()
         defer { folder.remove() }
-        let (jsonStatus, json, _) = run(["export", "--format", "jsonl", "--db", folder.databasePath, "--route", "embed"])
+        let path = folder.databasePath
+        let (jsonStatus, json, _) = run(["export", "--format", "jsonl", "--db", path, "--route", "embed"])
         #expect(jsonStatus == 0)
         let lines = json.split(separator: "\n")
         #expect(lines.count == 3)
