@@ -2,6 +2,7 @@ import Glibc
 
 /// The reading subcommands: `tail`, `show`, `query` and `export`.
 extension AuditCommand {
+    /// Prints the newest `-n` rows oldest first; with `--follow`, polls for new rows until killed.
     static func tail(_ options: AuditOptions, output: AuditOutput) throws(AuditError) -> Int32 {
         let connection = try AuditSchema.openForReading(path: options.databasePath)
         let newest = try connection.prepare(
@@ -33,6 +34,7 @@ extension AuditCommand {
         }
     }
 
+    /// Prints every column of the rows whose request id (or seq) is the positional argument.
     static func show(_ options: AuditOptions, output: AuditOutput) throws(AuditError) -> Int32 {
         guard let id = options.positional.first else {
             output.writeError("audit show: needs a request id or seq\n")
@@ -55,6 +57,7 @@ extension AuditCommand {
         return 0
     }
 
+    /// Prints the newest `--limit` rows matching the filters, oldest first.
     static func query(_ options: AuditOptions, output: AuditOutput) throws(AuditError) -> Int32 {
         let connection = try AuditSchema.openForReading(path: options.databasePath)
         let (filter, values) = options.filterSQL
@@ -69,6 +72,7 @@ extension AuditCommand {
         return 0
     }
 
+    /// Writes every matching row as JSON lines or CSV, oldest first, streaming from SQLite.
     static func export(_ options: AuditOptions, output: AuditOutput) throws(AuditError) -> Int32 {
         guard let format = options.format, format == "jsonl" || format == "csv" else {
             output.writeError("audit export: --format must be jsonl or csv\n")
