@@ -21,8 +21,10 @@ extension AuditCommand {
         let newer = try connection.prepare(
             "SELECT \(AuditStoredRow.selectList) FROM audit_rows WHERE seq > ? ORDER BY seq LIMIT 1000"
         )
-        // Runs until the process is interrupted; polling keeps the reader from holding a snapshot.
-        while true {
+        // Runs until interrupted (or `followPollLimit`); short polls keep the reader from pinning the WAL.
+        var polls = 0
+        while options.followPollLimit.map({ polls < $0 }) ?? true {
+            usleep(options.followIntervalMicroseconds)
             try newer.bind([.integer(lastSeq)])
             while try newer.step() {
                 let row = AuditStoredRow(statement: newer)
@@ -30,8 +32,9 @@ extension AuditCommand {
                 output.write(AuditRowFormat.line(row) + "\n")
             }
             newer.reset()
-            usleep(500_000)
+            polls += 1
         }
+        return 0
     }
 
     /// Prints every column of the rows whose request id (or seq) is the positional argument.

@@ -111,6 +111,27 @@ import Testing
         #expect(badOutput.contains("seq=5 request_id=req-5"))
     }
 
+    @Test func tailFollowPrintsRowsCommittedLater() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let log = try AuditLog(configuration: AuditFixtures.configuration(folder), logger: AuditFixtures.quietLogger)
+        try await log.record(AuditFixtures.record(1))
+        var options = try AuditOptions(arguments: ["--db", folder.databasePath, "--follow"], nowMicros: Self.now)
+        options.followIntervalMicroseconds = 50_000
+        options.followPollLimit = 20
+        let captured = CapturedOutput()
+        let follower = Task.detached { [options] in
+            try AuditCommand.tail(options, output: captured.output)
+        }
+        try await Task.sleep(nanoseconds: 200_000_000)
+        try await log.record(AuditFixtures.record(2))
+        await log.close()
+        #expect(try await follower.value == 0)
+        let lines = captured.standardOutput.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.last?.contains("id=req-2") == true)
+    }
+
     @Test func helpAndUsageErrors() {
         for subcommand in ["tail", "show", "query", "export", "verify"] {
             let (status, output, _) = run([subcommand, "--help"])

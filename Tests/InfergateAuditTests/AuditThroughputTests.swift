@@ -57,8 +57,9 @@ import Testing
         let total = perWriter * writers
         let rate = Double(total) / seconds
         let perTransaction = Double(health.committedRows) / Double(max(1, health.committedTransactions))
+        let mode = durability == .durable ? "durable" : "buffered"
         print(
-            "audit \(durability == .durable ? "durable" : "buffered") writers=\(writers) rows=\(total) seconds=\(String(format: "%.2f", seconds))"
+            "audit \(mode) writers=\(writers) rows=\(total) seconds=\(String(format: "%.2f", seconds))"
                 + " rows_per_s=\(Int(rate)) rows_per_txn=\(String(format: "%.1f", perTransaction))"
         )
         #expect(health.committedRows == Int64(total))
