@@ -2,6 +2,7 @@ import Glibc
 
 /// The reading subcommands: `tail`, `show`, `query` and `export`.
 extension AuditCommand {
+    /// Prints the newest `-n` rows oldest first; with `--follow`, polls for new rows until killed.
     static func tail(_ options: AuditOptions, output: AuditOutput) throws(AuditError) -> Int32 {
         let connection = try AuditSchema.openForReading(path: options.databasePath)
         let newest = try connection.prepare(
@@ -20,8 +21,10 @@ extension AuditCommand {
         let newer = try connection.prepare(
             "SELECT \(AuditStoredRow.selectList) FROM audit_rows WHERE seq > ? ORDER BY seq LIMIT 1000"
         )
-        // Runs until the process is interrupted; polling keeps the reader from holding a snapshot.
-        while true {
+        // Runs until interrupted (or `followPollLimit`); short polls keep the reader from pinning the WAL.
+        var polls = 0
+        while options.followPollLimit.map({ polls < $0 }) ?? true {
+            usleep(options.followIntervalMicroseconds)
             try newer.bind([.integer(lastSeq)])
             while try newer.step() {
                 let row = AuditStoredRow(statement: newer)
@@ -29,10 +32,12 @@ extension AuditCommand {
                 output.write(AuditRowFormat.line(row) + "\n")
             }
             newer.reset()
-            usleep(500_000)
+            polls += 1
         }
+        return 0
     }
 
+    /// Prints every column of the rows whose request id (or seq) is the positional argument.
     static func show(_ options: AuditOptions, output: AuditOutput) throws(AuditError) -> Int32 {
         guard let id = options.positional.first else {
             output.writeError("audit show: needs a request id or seq\n")
@@ -55,6 +60,7 @@ extension AuditCommand {
         return 0
     }
 
+    /// Prints the newest `--limit` rows matching the filters, oldest first.
     static func query(_ options: AuditOptions, output: AuditOutput) throws(AuditError) -> Int32 {
         let connection = try AuditSchema.openForReading(path: options.databasePath)
         let (filter, values) = options.filterSQL
@@ -69,6 +75,7 @@ extension AuditCommand {
         return 0
     }
 
+    /// Writes every matching row as JSON lines or CSV, oldest first, streaming from SQLite.
     static func export(_ options: AuditOptions, output: AuditOutput) throws(AuditError) -> Int32 {
         guard let format = options.format, format == "jsonl" || format == "csv" else {
             output.writeError("audit export: --format must be jsonl or csv\n")

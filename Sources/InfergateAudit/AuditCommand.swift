@@ -53,6 +53,7 @@ public enum AuditCommand {
         }
     }
 
+    /// Walks the hash chain: exit 0 when intact, 1 naming the first row that does not fit.
     static func verify(_ options: AuditOptions, output: AuditOutput) throws(AuditError) -> Int32 {
         let connection = try AuditSchema.openForReading(path: options.databasePath)
         switch try AuditVerifier(connection: connection).verify() {
@@ -79,15 +80,20 @@ public enum AuditCommand {
 
         """
 
+    /// The `--help` text of `subcommand`, or nil for an unknown one.
     static func help(for subcommand: String) -> String? {
         let text: String? =
             switch subcommand {
-            case "tail": "audit tail [--db PATH] [-n N] [--follow]\n  the newest N rows (default 20); --follow polls every 500 ms"
+            case "tail":
+                "audit tail [--db PATH] [-n N] [--follow]\n"
+                    + "  the newest N rows (default 20); --follow polls every 500 ms"
             case "show": "audit show ID [--db PATH]\n  every column of one row; bodies as text when UTF-8, else base64"
-            case "query": "audit query [--db PATH] [--since T] [--until T] [--route R] [--caller C] [--status S]\n"
+            case "query":
+                "audit query [--db PATH] [--since T] [--until T] [--route R] [--caller C] [--status S]\n"
                     + "            [--served-by upstream|gateway|local-model] [--limit N]\n"
                     + "  the newest N matching rows (default 100), printed oldest first"
-            case "export": "audit export --format jsonl|csv [--db PATH] [filters]\n"
+            case "export":
+                "audit export --format jsonl|csv [--db PATH] [filters]\n"
                     + "  every matching row, oldest first; csv leaves out the bodies (size and sha256 stay)"
             case "verify": "audit verify [--db PATH]\n  walks the hash chain from the anchor; exit 0 intact, 1 broken"
             default: nil

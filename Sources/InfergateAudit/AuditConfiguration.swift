@@ -28,7 +28,8 @@ public struct AuditConfiguration: Sendable {
     public var maxRows: Int? = nil
     /// Header names stored as `***`, in addition to Authorization, Proxy-Authorization, Cookie and Set-Cookie.
     public var redactedHeaders: [String] = []
-    /// Rows queued or being written at most; bounds the memory the log can take.
+    /// Rows queued or being written at most. Memory is bounded by roughly
+    /// `queueCapacity` × (2 × `maxBodyBytes` + headers); lower it when bodies are large.
     public var queueCapacity: Int = 10_000
     /// Rows committed in one transaction at most.
     public var maxBatchRows: Int = 512
@@ -38,8 +39,28 @@ public struct AuditConfiguration: Sendable {
     /// How often the writer checks for rows to prune.
     public var maintenanceIntervalMilliseconds: Int = 60_000
 
-    /// The defaults, with `path` replaced.
-    public init(path: String = "var/audit.sqlite") {
+    /// A configuration; every parameter defaults to the value documented on its property.
+    public init(
+        path: String = "var/audit.sqlite",
+        durability: AuditDurability = .durable,
+        maxBodyBytes: Int = 65_536,
+        retentionDays: Int? = 30,
+        maxRows: Int? = nil,
+        redactedHeaders: [String] = [],
+        queueCapacity: Int = 10_000,
+        maxBatchRows: Int = 512,
+        allowUnaudited: Bool = false,
+        maintenanceIntervalMilliseconds: Int = 60_000
+    ) {
         self.path = path
+        self.durability = durability
+        self.maxBodyBytes = maxBodyBytes
+        self.retentionDays = retentionDays
+        self.maxRows = maxRows
+        self.redactedHeaders = redactedHeaders
+        self.queueCapacity = queueCapacity
+        self.maxBatchRows = maxBatchRows
+        self.allowUnaudited = allowUnaudited
+        self.maintenanceIntervalMilliseconds = maintenanceIntervalMilliseconds
     }
 }

@@ -13,6 +13,10 @@ struct AuditOptions {
     var caller: String?
     var status: ClosedRange<Int64>?
     var servedBy: String?
+    /// How long `tail --follow` sleeps between polls; tests shorten it.
+    var followIntervalMicroseconds: UInt32 = 500_000
+    /// Polls after which `tail --follow` returns; nil (the CLI) follows until killed.
+    var followPollLimit: Int?
 
     /// Parses `arguments`; relative times count back from `nowMicros`. Throws on bad usage.
     init(arguments: [String], nowMicros: Int64) throws(AuditError) {

@@ -69,7 +69,8 @@ enum AuditRowFormat {
         let (responseBody, responseEncoding) = bodyText(row.responseBody)
         let fields: [(String, String)] = [
             ("seq", number(row.seq)), ("request_id", string(row.requestID)),
-            ("received_at_us", number(row.receivedAtMicros)), ("received_at", string(AuditTime.iso(row.receivedAtMicros))),
+            ("received_at_us", number(row.receivedAtMicros)),
+            ("received_at", string(AuditTime.iso(row.receivedAtMicros))),
             ("caller", string(row.caller)), ("source_address", string(row.sourceAddress)),
             ("method", string(row.method)), ("path", string(row.path)), ("route", string(row.route)),
             ("upstream_url", string(row.upstreamURL)), ("request_headers", row.requestHeadersJSON),

@@ -55,6 +55,7 @@ extension AuditStoredRow {
 private struct CanonicalEncoder {
     var bytes: [UInt8] = []
 
+    /// Appends a tag byte, then the value (integers as 8 big-endian bytes, text and blobs length-prefixed).
     mutating func append(_ value: SQLiteValue) {
         switch value {
         case .null:
@@ -71,6 +72,7 @@ private struct CanonicalEncoder {
         }
     }
 
+    /// Appends `number` as 8 big-endian bytes.
     mutating func append(_ number: Int64) {
         withUnsafeBytes(of: number.bigEndian) { bytes.append(contentsOf: $0) }
     }

@@ -51,6 +51,7 @@ final class AuditWriter: @unchecked Sendable {
         var isClosed = false
     }
 
+    /// A writer with nothing open yet; `AuditLog.init` opens the database on `queue`.
     init(configuration: AuditConfiguration, logger: Logger, timeSource: any TimeSource) {
         self.configuration = configuration
         self.logger = logger
@@ -97,7 +98,7 @@ final class AuditWriter: @unchecked Sendable {
                 let message = "audit log cannot write: " + (state.lastError ?? "not open")
                 return (.failed(AuditError(code: AuditError.unavailable, message: message)), .none)
             }
-            guard state.pending.count + state.inFlight < configuration.queueCapacity else {
+            guard state.pending.count + state.inFlight < max(1, configuration.queueCapacity) else {
                 if overflow == .refuse {
                     let message = "audit queue holds \(configuration.queueCapacity) rows"
                     return (.failed(AuditError(code: AuditError.queueFull, message: message)), state.scheduleDrainNow())

@@ -110,6 +110,7 @@ final class SQLiteStatement {
     private let connection: SQLiteConnection
     private let handle: OpaquePointer
 
+    /// Wraps `handle`, keeping `connection` alive until the statement is finalized.
     init(connection: SQLiteConnection, handle: OpaquePointer) {
         self.connection = connection
         self.handle = handle
@@ -172,22 +173,27 @@ final class SQLiteStatement {
         sqlite3_reset(handle)
     }
 
+    /// Rewinds the statement so the next `step` starts over; bindings are kept.
     func reset() {
         sqlite3_reset(handle)
     }
 
+    /// True when `column` of the current row is SQL NULL.
     func isNull(_ column: Int32) -> Bool {
         sqlite3_column_type(handle, column) == SQLITE_NULL
     }
 
+    /// `column` of the current row as an integer (0 for NULL).
     func int64(_ column: Int32) -> Int64 {
         sqlite3_column_int64(handle, column)
     }
 
+    /// `column` as an integer, or nil for NULL.
     func optionalInt64(_ column: Int32) -> Int64? {
         isNull(column) ? nil : int64(column)
     }
 
+    /// `column` as UTF-8 text (empty for NULL); invalid bytes become U+FFFD.
     func text(_ column: Int32) -> String {
         guard let pointer = sqlite3_column_text(handle, column) else {
             return ""
@@ -196,10 +202,12 @@ final class SQLiteStatement {
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
+    /// `column` as text, or nil for NULL.
     func optionalText(_ column: Int32) -> String? {
         isNull(column) ? nil : text(column)
     }
 
+    /// `column` as bytes, copied out of SQLite's buffer.
     func blob(_ column: Int32) -> [UInt8] {
         let count = Int(sqlite3_column_bytes(handle, column))
         guard count > 0, let pointer = sqlite3_column_blob(handle, column) else {

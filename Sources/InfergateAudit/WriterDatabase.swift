@@ -20,6 +20,7 @@ final class WriterDatabase {
         var device: UInt64
         var inode: UInt64
 
+        /// The identity of the file at `path`, or nil when `stat` fails.
         init?(path: String) {
             var info = stat()
             guard stat(path, &info) == 0 else {

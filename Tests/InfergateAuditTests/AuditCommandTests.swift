@@ -80,7 +80,8 @@ import Testing
     @Test func exportWritesJSONLinesAndCSV() async throws {
         let folder = try await populated()
         defer { folder.remove() }
-        let (jsonStatus, json, _) = run(["export", "--format", "jsonl", "--db", folder.databasePath, "--route", "embed"])
+        let path = folder.databasePath
+        let (jsonStatus, json, _) = run(["export", "--format", "jsonl", "--db", path, "--route", "embed"])
         #expect(jsonStatus == 0)
         let lines = json.split(separator: "\n")
         #expect(lines.count == 3)
@@ -108,6 +109,27 @@ import Testing
         let (badStatus, badOutput, _) = run(["verify", "--db", folder.databasePath])
         #expect(badStatus == 1)
         #expect(badOutput.contains("seq=5 request_id=req-5"))
+    }
+
+    @Test func tailFollowPrintsRowsCommittedLater() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let log = try AuditLog(configuration: AuditFixtures.configuration(folder), logger: AuditFixtures.quietLogger)
+        try await log.record(AuditFixtures.record(1))
+        var options = try AuditOptions(arguments: ["--db", folder.databasePath, "--follow"], nowMicros: Self.now)
+        options.followIntervalMicroseconds = 50_000
+        options.followPollLimit = 20
+        let captured = CapturedOutput()
+        let follower = Task.detached { [options] in
+            try AuditCommand.tail(options, output: captured.output)
+        }
+        try await Task.sleep(nanoseconds: 200_000_000)
+        try await log.record(AuditFixtures.record(2))
+        await log.close()
+        #expect(try await follower.value == 0)
+        let lines = captured.standardOutput.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.last?.contains("id=req-2") == true)
     }
 
     @Test func helpAndUsageErrors() {
