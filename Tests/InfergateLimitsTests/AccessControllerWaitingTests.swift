@@ -72,6 +72,24 @@ import Testing
         #expect(waited < 5000)
     }
 
+    @Test func waitingEndsEvenWhenTheClockStandsStill() async {
+        let configuration = AccessConfiguration(
+            callers: [
+                CallerRule(
+                    name: "app",
+                    header: "X-Caller",
+                    value: "app",
+                    limits: LimitSpec(maxInFlight: 1, maxWaitMilliseconds: 20)
+                )
+            ]
+        )
+        let gate = AccessController(configuration: configuration, timeSource: ManualClock())
+        let held = gate.tryAdmit(caller: known("app"), route: "r").permit
+        #expect(held != nil)
+        let result = await gate.admit(caller: known("app"), route: "r")
+        #expect(result.refusal?.code == "in_flight_limit")
+    }
+
     @Test func noBudgetMeansNoWait() async {
         let gate = Self.controller(LimitSpec(requestsPerSecond: 100, burst: 1))
         #expect(gate.tryAdmit(caller: known("app"), route: "r").permit != nil)

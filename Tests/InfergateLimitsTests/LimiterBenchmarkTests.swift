@@ -117,7 +117,8 @@ struct LimiterBenchmarkTests {
         let after = Self.residentBytes()
         let perKey = Double(after - before) / Double(gate.trackedKeyCount)
         print(
-            "bench.limiter memory keys=\(gate.trackedKeyCount) rss_delta_bytes=\(after - before) bytes_per_key=\(Int(perKey))"
+            "bench.limiter memory keys=\(gate.trackedKeyCount)",
+            "rss_delta_bytes=\(after - before) bytes_per_key=\(Int(perKey))"
         )
         #expect(gate.trackedKeyCount == 100_000)
     }
