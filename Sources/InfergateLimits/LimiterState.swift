@@ -14,6 +14,7 @@ struct LimiterState: Sendable {
     /// Longest upstream pause honoured, so a bogus `Retry-After` cannot close a route for days.
     static let maximumBackoffSeconds = 3600
 
+    /// Full buckets for every known caller and route as of `now`, and an empty key table.
     init(rules: AccessRules, maxTrackedKeys: Int, now: UInt64) {
         callers = rules.callerLimits.map { $0.makeLevel(now: now) }
         routes = rules.routes.map { $0.limits?.makeLevel(now: now) ?? LevelState() }
