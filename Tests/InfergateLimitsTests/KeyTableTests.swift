@@ -24,7 +24,7 @@ import Testing
         let gate = controller(maxTrackedKeys: 100_000, unknownLimits: LimitSpec(requestsPerSecond: 1, burst: 2))
         var admitted = 0
         for index in 0..<130_000 {
-            if index % 1000 == 0 {
+            if index % 100 == 0 {
                 // Long synchronous loops would starve the timing tests sharing the pool.
                 await Task.yield()
             }
