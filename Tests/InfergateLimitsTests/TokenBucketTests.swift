@@ -43,6 +43,15 @@ import Testing
         #expect(TokenBucket(requestsPerSecond: 0.2, burst: nil, now: 0).burst == 1)
     }
 
+    @Test func outOfRangeSettingsAreClamped() {
+        let fast = TokenBucket(requestsPerSecond: .infinity, burst: Int.max, now: 0)
+        #expect(fast.unitsPerNanosecond == 1_000_000_000)
+        #expect(fast.burst == TokenBucket.maximumBurst)
+        let broken = TokenBucket(requestsPerSecond: .nan, burst: 0, now: 0)
+        #expect(broken.unitsPerNanosecond == 1)
+        #expect(broken.burst == 1)
+    }
+
     @Test func clockGoingBackwardsAddsNothing() {
         var bucket = TokenBucket(requestsPerSecond: 1, burst: 1, now: 10 * Self.second)
         let took5 = bucket.tryConsume(now: 10 * Self.second)
