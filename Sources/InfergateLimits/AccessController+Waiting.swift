@@ -5,12 +5,13 @@ extension AccessController {
     /// in-flight caps are re-checked every 2 ms. Waiters are not queued, so under contention a
     /// later arrival may win a freed slot. Cancellation ends the wait with the last refusal.
     public func admit(caller: CallerIdentity, route: String) async -> Result<Permit, AccessRefusal> {
-        let budgetMilliseconds = maxWaitMilliseconds(for: caller)
-        let deadline = timeSource.monotonicNanoseconds + UInt64(max(0, budgetMilliseconds)) * 1_000_000
+        let budgetMilliseconds = min(max(0, maxWaitMilliseconds(for: caller)), 60_000)
+        let deadline = timeSource.monotonicNanoseconds + UInt64(budgetMilliseconds) * 1_000_000
 
-        // Bounded: each pass either returns or sleeps until at most the deadline.
-        while true {
-            let refusal: AccessRefusal
+        // Bounded twice over: by the deadline, and by a pass count (each pass but the last sleeps
+        // at least 1 ms) so a clock that does not move, as in tests, cannot loop forever.
+        var refusal = AccessRefusal.forbidden("caller_denied", "no admission attempted")
+        for _ in 0..<(budgetMilliseconds + 2) {
             let retryIn: UInt64?
             switch decide(caller: caller, route: route) {
             case .admitted(let permit):
@@ -32,11 +33,12 @@ extension AccessController {
                 return .failure(refusal)
             }
             do {
-                try await Task.sleep(nanoseconds: min(retryIn, deadline - now))
+                try await Task.sleep(nanoseconds: max(1_000_000, min(retryIn, deadline - now)))
             } catch {
                 return .failure(refusal)
             }
         }
+        return .failure(refusal)
     }
 
     /// The wait budget of `caller`: its own rule's, or the unknown policy's.

@@ -62,10 +62,13 @@ public final class AccessController: Sendable {
     /// 429 or 503 with `Retry-After`; an existing longer pause is kept.
     public func noteUpstreamRetryAfter(route: String, seconds: Int) {
         let now = timeSource.monotonicNanoseconds
-        state.withLock { state in
+        let isNewPause = state.withLock { state in
             state.noteBackoff(route: route, seconds: seconds, now: now)
         }
-        logger.warning("access.upstream.backoff", ["route": route, "seconds": String(seconds)])
+        // One line when a pause starts, not one per 429 of a storm; counts belong in metrics.
+        if isNewPause {
+            logger.warning("access.upstream.backoff.started", ["route": route, "seconds": String(seconds)])
+        }
     }
 
     /// Whole seconds (at least 1) left on `route`'s upstream pause, or nil when it is not paused.

@@ -13,6 +13,7 @@ struct AccessRules: Sendable {
     let routes: [CompiledRoute]
     let routeIndex: [String: Int]
 
+    /// Compiles `configuration`; duplicate caller or route names keep their first entry.
     init(_ configuration: AccessConfiguration) {
         allowedSources = configuration.allowedSources
         callers = configuration.callers
@@ -73,6 +74,7 @@ struct CompiledLimits: Sendable {
     /// The in-flight cap, or nil when uncapped.
     let maxInFlight: Int32?
 
+    /// Compiles `spec`; a negative `maxInFlight` is treated as 0 (admit nothing).
     init(_ spec: LimitSpec) {
         self.spec = spec
         policy = spec.makeBucket(now: 0).map(RateLimitPolicy.init(bucket:))
@@ -97,6 +99,7 @@ struct CompiledRoute: Sendable {
     let perCaller: CompiledLimits?
     let allowedCallers: Set<String>?
 
+    /// Compiles `route`; limit specs that limit nothing are dropped so admission skips them.
     init(_ route: RouteAccess) {
         name = route.name
         limits = route.limits.map(CompiledLimits.init).flatMap { $0.isActive ? $0 : nil }

@@ -69,6 +69,7 @@ public struct CIDR: Sendable, Equatable, CustomStringConvertible {
         return contains(parsed)
     }
 
+    /// True when an already parsed address lies inside the network; two masked compares.
     func contains(_ address: IPAddress) -> Bool {
         address.high & maskHigh == networkHigh && address.low & maskLow == networkLow
     }

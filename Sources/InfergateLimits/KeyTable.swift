@@ -13,6 +13,7 @@ struct KeyTable: Sendable {
         var route: String
     }
 
+    /// One tracked key, its limit state, and its neighbours in the recency list (-1 for none).
     struct Entry: Sendable {
         var key: Key
         var level: LevelState
@@ -30,10 +31,13 @@ struct KeyTable: Sendable {
     /// How many candidates from the LRU end eviction inspects before giving up and growing.
     private static let evictionProbes = 8
 
+    /// An empty table holding at most `capacity` keys (raised to 16 so eviction never meets the
+    /// entry being admitted); storage grows on demand, not up front.
     init(capacity: Int) {
         self.capacity = max(16, capacity)
     }
 
+    /// Keys currently tracked.
     var count: Int {
         slots.count
     }

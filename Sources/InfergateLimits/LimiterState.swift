@@ -14,6 +14,7 @@ struct LimiterState: Sendable {
     /// Longest upstream pause honoured, so a bogus `Retry-After` cannot close a route for days.
     static let maximumBackoffSeconds = 3600
 
+    /// Full buckets for every known caller and route as of `now`, and an empty key table.
     init(rules: AccessRules, maxTrackedKeys: Int, now: UInt64) {
         callers = rules.callerLimits.map { $0.makeLevel(now: now) }
         routes = rules.routes.map { $0.limits?.makeLevel(now: now) ?? LevelState() }
@@ -69,12 +70,16 @@ struct LimiterState: Sendable {
         }
     }
 
-    /// Pauses `route` until `now + seconds` (clamped to 1...3600), keeping any later pause.
-    mutating func noteBackoff(route: String, seconds: Int, now: UInt64) {
+    /// Pauses `route` until `now + seconds` (clamped to 1...3600), keeping any later pause;
+    /// returns true when the route was not paused before (a new pause, worth one log line).
+    @discardableResult
+    mutating func noteBackoff(route: String, seconds: Int, now: UInt64) -> Bool {
         let clamped = UInt64(min(max(seconds, 1), Self.maximumBackoffSeconds))
         let until = now + clamped * 1_000_000_000
+        let wasPaused = backoffRemaining(route: route, now: now) > 0
         backoffUntil = backoffUntil.filter { $0.value > now }
         backoffUntil[route] = max(backoffUntil[route] ?? 0, until)
+        return !wasPaused
     }
 
     /// Nanoseconds left on `route`'s upstream pause, or 0 when it is not paused.

@@ -27,6 +27,7 @@ public struct Permit: Sendable {
 
 /// Where one level of limits lives in `LimiterState`: a known caller, a route, or a tracked key.
 struct LevelSlot: Sendable, Equatable {
+    /// Which array `index` points into.
     enum Kind: UInt8, Sendable {
         case none
         case knownCaller

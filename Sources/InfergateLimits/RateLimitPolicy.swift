@@ -1,10 +1,10 @@
 import InfergateCore
 
-/// A rate limit's public description, rendered once per configured spec for the `RateLimit-*` fields.
+/// A rate limit's public description for the `RateLimit-*` fields, computed once per configured spec.
 ///
-/// We use the field names of draft-ietf-httpapi-ratelimit-headers up to -07 (`RateLimit-Limit`,
-/// `-Remaining`, `-Reset`, `-Policy`), the quota-policy item `<quota>;w=<window seconds>`, and a
-/// `burst` parameter carrying the bucket capacity. A rate that is not a whole number per second
+/// We use the four fields of draft-ietf-httpapi-ratelimit-headers-06 (`RateLimit-Limit`, `-Remaining`,
+/// `-Reset`, `-Policy`), its quota-policy item `<quota>;w=<window seconds>`, and our own `burst`
+/// parameter carrying the bucket capacity. A rate that is not a whole number per second
 /// is written over the smallest window that makes the quota whole: 2.5 r/s becomes `5;w=2`.
 struct RateLimitPolicy: Sendable, Equatable {
     /// Requests allowed per window (`RateLimit-Limit`).
@@ -13,8 +13,6 @@ struct RateLimitPolicy: Sendable, Equatable {
     let windowSeconds: Int
     /// Bucket capacity in requests.
     let burst: Int
-    /// The `RateLimit-Policy` value, such as `50;w=1;burst=100`.
-    let text: String
 
     /// Describes `bucket`, whose rate is held in milli-requests per second.
     init(bucket: TokenBucket) {
@@ -23,7 +21,12 @@ struct RateLimitPolicy: Sendable, Equatable {
         quota = milli / divisor
         windowSeconds = 1000 / divisor
         burst = bucket.burst
-        text = "\(quota);w=\(windowSeconds);burst=\(burst)"
+    }
+
+    /// The `RateLimit-Policy` value, such as `50;w=1;burst=100`; built on demand so that the
+    /// admission path copies only integers.
+    var text: String {
+        "\(quota);w=\(windowSeconds);burst=\(burst)"
     }
 
     private static func greatestCommonDivisor(_ a: Int, _ b: Int) -> Int {
@@ -43,6 +46,7 @@ struct QuotaSnapshot: Sendable, Equatable {
     /// Seconds until the bucket is full again (`RateLimit-Reset`); 0 when it already is.
     let resetSeconds: Int
 
+    /// Reads `bucket` as last refilled; the caller refills it first.
     init(policy: RateLimitPolicy, bucket: TokenBucket) {
         self.policy = policy
         remaining = bucket.availableTokens

@@ -22,10 +22,12 @@ public struct TokenBucket: Sendable, Equatable {
     /// Monotonic instant at which `levelUnits` was last brought up to date.
     public private(set) var updatedNanoseconds: UInt64
 
-    /// A full bucket; the rate is rounded to a thousandth of a request per second (at least that),
-    /// and `burst` defaults to the rate rounded up, at least 1.
+    /// A full bucket; the rate is rounded to a thousandth of a request per second and clamped to
+    /// 0.001...1,000,000 (NaN counts as the minimum), and `burst` defaults to the rate rounded up,
+    /// at least 1, at most `maximumBurst`.
     public init(requestsPerSecond: Double, burst: Int?, now: UInt64) {
-        let clampedRate = min(max(requestsPerSecond, 0.001), Self.maximumRequestsPerSecond)
+        let finiteRate = requestsPerSecond.isNaN ? 0.001 : requestsPerSecond
+        let clampedRate = min(max(finiteRate, 0.001), Self.maximumRequestsPerSecond)
         let defaultBurst = Int(clampedRate.rounded(.up))
         let tokens = min(max(burst ?? defaultBurst, 1), Self.maximumBurst)
         capacityUnits = UInt64(tokens) * Self.unitsPerToken
