@@ -53,6 +53,9 @@ import Testing
         #expect(unknown?.key == "server.listne")
         #expect(unknown?.reason == "unknown key")
 
+        let openDoor = error(#"{"server": {"allowed_sources": []}}"#)
+        #expect(openDoor?.key == "server.allowed_sources")
+
         let badRange = error(#"{"server": {"max_connections": 0}}"#)
         #expect(badRange?.key == "server.max_connections")
 

@@ -33,13 +33,19 @@ extension GatewayConfiguration {
                 allowedCallers: route.allowedCallers
             )
         }
-        return AccessConfiguration(
+        let access = AccessConfiguration(
             allowedSources: sources,
             callers: rules,
             unknownCallers: unknownCallers.allow ? .allow(unknownCallers.limits.spec) : .deny,
             routes: routeAccess,
             maxTrackedKeys: server.maxTrackedCallers
         )
+        do {
+            try access.validate()
+        } catch {
+            throw ConfigurationError(key: error.operation, reason: error.message)
+        }
+        return access
     }
 
     private func cidr(_ text: String, key: String) throws(ConfigurationError) -> CIDR {

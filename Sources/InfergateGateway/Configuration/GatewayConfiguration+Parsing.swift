@@ -91,6 +91,12 @@ extension GatewayConfiguration {
         settings.drainTimeoutMilliseconds =
             try reader.int("drain_timeout_ms", range: 0...3_600_000) ?? settings.drainTimeoutMilliseconds
         settings.allowedSources = try reader.stringArray("allowed_sources") ?? settings.allowedSources
+        guard !settings.allowedSources.isEmpty else {
+            throw ConfigurationError(
+                key: reader.keyPath("allowed_sources"),
+                reason: "must list at least one range; write 0.0.0.0/0 and ::/0 to allow every address"
+            )
+        }
         settings.maxTrackedCallers =
             try reader.int("max_tracked_callers", range: 100...10_000_000) ?? settings.maxTrackedCallers
         try reader.rejectUnknownKeys()
