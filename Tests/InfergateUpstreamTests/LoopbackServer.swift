@@ -85,7 +85,7 @@ final class LoopbackServer: Sendable {
     private func serve(_ fd: Int32, connection: Int) {
         var buffer: [UInt8] = []
         while let request = Socket.readRequest(fd, buffer: &buffer) {
-            guard respond(to: request, on: fd, connection: connection) else {
+            guard respond(to: request, on: fd, connection: connection), !request.asksToClose else {
                 return
             }
         }

@@ -6,6 +6,11 @@ struct ReceivedRequest {
     var target: String
     var raw: [UInt8]
 
+    /// Whether the head carries `Connection: close` (a plain byte search is enough here).
+    var asksToClose: Bool {
+        String(decoding: raw.prefix(4_096), as: UTF8.self).lowercased().contains("\r\nconnection: close\r\n")
+    }
+
     var path: String {
         String(target.prefix { $0 != "?" })
     }
