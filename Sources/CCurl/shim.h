@@ -61,6 +61,11 @@ static inline CURLcode infergate_easy_setopt_closesocket_callback(CURL *handle, 
     return curl_easy_setopt(handle, CURLOPT_CLOSESOCKETFUNCTION, callback);
 }
 
+static inline CURLcode infergate_easy_setopt_sockopt_callback(CURL *handle,
+                                                             int (*callback)(void *, curl_socket_t, curlsocktype)) {
+    return curl_easy_setopt(handle, CURLOPT_SOCKOPTFUNCTION, callback);
+}
+
 static inline CURLcode infergate_easy_getinfo_offset(CURL *handle, CURLINFO info, curl_off_t *value) {
     return curl_easy_getinfo(handle, info, value);
 }
