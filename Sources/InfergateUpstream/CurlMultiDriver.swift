@@ -21,12 +21,14 @@ final class CurlMultiDriver: @unchecked Sendable {  // confined to `queue`
     var isShutDown = false
 
     private static let maxIdleHandles = 256
+    private static let queueKey = DispatchSpecificKey<Bool>()
     private static let globalInitResult: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 
     /// Creates the multi handle and wires its socket and timer callbacks to `queue`.
     init(configuration: TransferEngineConfiguration, logger: Logger) throws(UpstreamError) {
         self.configuration = configuration
         self.logger = logger
+        queue.setSpecific(key: Self.queueKey, value: true)
         guard Self.globalInitResult == CURLE_OK else {
             throw UpstreamError(kind: .other, operation: "curl_global_init", easyCode: Self.globalInitResult)
         }
@@ -115,27 +117,35 @@ final class CurlMultiDriver: @unchecked Sendable {  // confined to `queue`
     ///
     /// Blocks until the queue has done so; must not be called from the queue itself.
     func shutdown() {
-        queue.sync {
-            guard !isShutDown else {
-                return
-            }
-            isShutDown = true
-            for (easy, transfer) in transfers {
-                detach(easy)
-                transfer.finish(.failure(.shutDown))
-            }
-            timer?.cancel()
-            timer = nil
-            if let multi {
-                curl_multi_cleanup(multi)
-            }
-            multi = nil
-            for easy in idleHandles {
-                curl_easy_cleanup(easy)
-            }
-            idleHandles.removeAll()
-            logger.info("upstream.engine.shutdown")
+        // The last engine reference can in principle drop on the queue; don't deadlock then.
+        if DispatchQueue.getSpecific(key: Self.queueKey) != nil {
+            return closeEverything()
         }
+        queue.sync {
+            closeEverything()
+        }
+    }
+
+    private func closeEverything() {
+        guard !isShutDown else {
+            return
+        }
+        isShutDown = true
+        for (easy, transfer) in transfers {
+            detach(easy)
+            transfer.finish(.failure(.shutDown))
+        }
+        timer?.cancel()
+        timer = nil
+        if let multi {
+            curl_multi_cleanup(multi)
+        }
+        multi = nil
+        for easy in idleHandles {
+            curl_easy_cleanup(easy)
+        }
+        idleHandles.removeAll()
+        logger.info("upstream.engine.shutdown")
     }
 
     /// Lets libcurl act on `socket` (or on its timers) and completes whatever finished.

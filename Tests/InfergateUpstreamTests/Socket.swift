@@ -1,21 +1,5 @@
 import Glibc
 
-/// One request as the loopback server read it off the wire.
-struct ReceivedRequest {
-    var method: String
-    var target: String
-    var raw: [UInt8]
-
-    /// Whether the head carries `Connection: close` (a plain byte search is enough here).
-    var asksToClose: Bool {
-        String(decoding: raw.prefix(4_096), as: UTF8.self).lowercased().contains("\r\nconnection: close\r\n")
-    }
-
-    var path: String {
-        String(target.prefix { $0 != "?" })
-    }
-}
-
 /// A failed socket call in the test helpers, naming the call and errno.
 struct SocketError: Error, CustomStringConvertible {
     var operation: String
@@ -133,8 +117,7 @@ enum Socket {
         var searchFrom = 0
         while true {
             if buffer.count >= 4 {
-                for index in searchFrom...(buffer.count - 4)
-                where buffer[index] == 13 && buffer[index + 1] == 10 && buffer[index + 2] == 13 && buffer[index + 3] == 10 {
+                for index in searchFrom...(buffer.count - 4) where isHeadEnd(buffer, at: index) {
                     return index
                 }
                 searchFrom = buffer.count - 3
@@ -143,6 +126,10 @@ enum Socket {
                 return nil
             }
         }
+    }
+
+    private static func isHeadEnd(_ buffer: [UInt8], at index: Int) -> Bool {
+        buffer[index] == 13 && buffer[index + 1] == 10 && buffer[index + 2] == 13 && buffer[index + 3] == 10
     }
 
     private static func receive(_ fd: Int32, into buffer: inout [UInt8]) -> Bool {

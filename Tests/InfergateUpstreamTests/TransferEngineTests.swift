@@ -147,7 +147,8 @@ struct TransferEngineTests {
         var connections: Set<String> = []
         for index in 0..<5 {
             let body = Array("request \(index)".utf8)
-            let response = try await engine.perform(UpstreamRequest(method: "POST", url: server.url("/echo"), body: body))
+            let request = UpstreamRequest(method: "POST", url: server.url("/echo"), body: body)
+            let response = try await engine.perform(request)
             connections.insert(response.headers["X-Connection"] ?? "?")
         }
 

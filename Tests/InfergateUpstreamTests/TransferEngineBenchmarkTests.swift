@@ -7,7 +7,8 @@ import Testing
 
 /// Round-trip overhead of the engine against a raw keep-alive socket, and concurrent throughput.
 ///
-/// Off by default; run with `INFERGATE_BENCH=1 swift test -c release --filter TransferEngineBenchmarkTests`.
+/// Off by default; run with
+/// `INFERGATE_BENCH=1 swift test -c release --filter TransferEngineBenchmarkTests`.
 /// Each test still asserts that every request succeeded, so it cannot pass on errors.
 @Suite("TransferEngine benchmark", .serialized, .enabled(if: ProcessInfo.processInfo.environment["INFERGATE_BENCH"] == "1"))
 struct TransferEngineBenchmarkTests {
@@ -95,28 +96,5 @@ struct TransferEngineBenchmarkTests {
 
     private static func format(_ value: Double) -> String {
         String(format: "%.1f", value)
-    }
-}
-
-/// A keep-alive HTTP/1.1 client on one blocking socket: the floor the engine is compared to.
-final class RawClient {
-    let fd: Int32
-    let wire: [UInt8]
-    var buffer: [UInt8] = []
-
-    init(port: UInt16) throws {
-        fd = try Socket.connectLoopback(port: port)
-        wire = Array("GET /delay/0 HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n".utf8)
-    }
-
-    func roundTrip() -> [UInt8]? {
-        guard Socket.sendAll(fd, wire) else {
-            return nil
-        }
-        return Socket.readResponseBody(fd, buffer: &buffer)
-    }
-
-    func close() {
-        _ = Glibc.close(fd)
     }
 }

@@ -156,4 +156,18 @@ struct TransferEngineFailureTests {
 
         #expect(error == .shutDown)
     }
+
+    @Test func shutdownFailsTransfersInFlight() async throws {
+        let server = try LoopbackServer()
+        defer { server.stop() }
+        let engine = try TransferEngineTests.makeEngine()
+        let request = UpstreamRequest(method: "GET", url: server.url("/hang"))
+
+        let task = Task { await Self.failure(of: request, on: engine) }
+        try await Task.sleep(for: .milliseconds(150))
+        engine.shutdown()
+
+        #expect(await task.value == .shutDown)
+        #expect(engine.activeTransferCount == 0)
+    }
 }
