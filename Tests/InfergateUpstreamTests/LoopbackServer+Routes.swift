@@ -7,7 +7,9 @@ extension LoopbackServer {
     /// `/echo` returns the raw request bytes; `/delay/<ms>` waits then says ok; `/reset`
     /// aborts mid-body with an RST; `/close` closes unanswered; `/hang` never answers;
     /// `/continue` sends 100 Continue first; `/large/<bytes>` sends a patterned body;
-    /// `/chunked` uses chunked framing; `/headers` sends oddly spelled response fields.
+    /// `/chunked` uses chunked framing; `/stream/<bytes>` sends a chunked body with no length;
+    /// `/garbage` answers with something that is not HTTP; `/headers` sends oddly spelled
+    /// response fields.
     func respond(to request: ReceivedRequest, on fd: Int32, connection: Int) -> Bool {
         let segments = request.path.split(separator: "/").map(String.init)
         switch segments.first ?? "" {
@@ -36,6 +38,11 @@ extension LoopbackServer {
             return Socket.sendResponse(fd, status: "200 OK", headers: [], body: Self.pattern(count: count))
         case "chunked":
             return sendChunked(fd)
+        case "stream":
+            return sendStream(fd, count: Int(segments.last ?? "0") ?? 0)
+        case "garbage":
+            _ = Socket.sendAll(fd, Array("NOT-HTTP garbage\r\n\r\n".utf8))
+            return false
         case "headers":
             return Socket.sendAll(fd, Array(Self.oddHeadResponse.utf8))
         default:
@@ -78,5 +85,22 @@ extension LoopbackServer {
         }
         wire += "0\r\n\r\n"
         return Socket.sendAll(fd, Array(wire.utf8))
+    }
+
+    private func sendStream(_ fd: Int32, count: Int) -> Bool {
+        guard Socket.sendAll(fd, Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)) else {
+            return false
+        }
+        let chunk = [UInt8](repeating: 0x7A, count: 65_536)
+        var remaining = count
+        while remaining > 0 {
+            let size = min(remaining, chunk.count)
+            let frame = Array((String(size, radix: 16) + "\r\n").utf8) + chunk[0..<size] + Array("\r\n".utf8)
+            guard Socket.sendAll(fd, frame) else {
+                return false
+            }
+            remaining -= size
+        }
+        return Socket.sendAll(fd, Array("0\r\n\r\n".utf8))
     }
 }

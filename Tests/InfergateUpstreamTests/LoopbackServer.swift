@@ -16,9 +16,12 @@ final class LoopbackServer: Sendable {
     let port: UInt16
     let listener: Int32
     let counters = Mutex(Counters())
+    let greeting: [UInt8]?
 
-    /// Binds an ephemeral loopback port; `startsAccepting` false leaves the backlog to fill.
-    init(backlog: Int32 = 512, startsAccepting: Bool = true) throws {
+    /// Binds an ephemeral loopback port; `startsAccepting` false leaves the backlog to fill,
+    /// and a `greeting` is written to every new connection, which is then closed unread.
+    init(backlog: Int32 = 512, startsAccepting: Bool = true, greeting: [UInt8]? = nil) throws {
+        self.greeting = greeting
         listener = try Socket.makeListener(backlog: backlog)
         port = try Socket.localPort(of: listener)
         if startsAccepting {
@@ -83,6 +86,10 @@ final class LoopbackServer: Sendable {
     }
 
     private func serve(_ fd: Int32, connection: Int) {
+        if let greeting {
+            _ = Socket.sendAll(fd, greeting)
+            return
+        }
         var buffer: [UInt8] = []
         while let request = Socket.readRequest(fd, buffer: &buffer) {
             guard respond(to: request, on: fd, connection: connection), !request.asksToClose else {

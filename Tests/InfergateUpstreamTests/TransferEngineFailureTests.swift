@@ -113,6 +113,46 @@ struct TransferEngineFailureTests {
         #expect(fits.body.count == 1_000_000)
     }
 
+    @Test func unframedBodyOverTheLimitIsTooLarge() async throws {
+        let server = try LoopbackServer()
+        defer { server.stop() }
+
+        let error = await failure(of: UpstreamRequest(method: "GET", url: server.url("/stream/3000000")))
+        let fits = try await engine.perform(UpstreamRequest(method: "GET", url: server.url("/stream/700000")))
+
+        #expect(error?.kind == .tooLarge)
+        #expect(fits.body.count == 700_000)
+    }
+
+    @Test func nonHTTPReplyIsProtocolError() async throws {
+        let server = try LoopbackServer()
+        defer { server.stop() }
+
+        let error = await failure(of: UpstreamRequest(method: "GET", url: server.url("/garbage")))
+
+        #expect(error?.kind == .protocolError)
+        #expect(error?.code == "upstream_protocol_error")
+    }
+
+    @Test func tlsAgainstAPlainServerIsTLS() async throws {
+        let server = try LoopbackServer(greeting: Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8))
+        defer { server.stop() }
+
+        let url = "https://127.0.0.1:\(server.port)/"
+        let error = await failure(of: UpstreamRequest(method: "GET", url: url, totalTimeoutMilliseconds: 2_000))
+
+        #expect(error?.kind == .tls)
+        #expect(error?.code == "upstream_tls")
+    }
+
+    @Test func nonHTTPSchemesAreRejectedBeforeAnyIO() async throws {
+        let error = await failure(of: UpstreamRequest(method: "GET", url: "file:///etc/passwd"))
+
+        #expect(error?.kind == .other)
+        #expect(error?.message == "upstream url rejected")
+        #expect(error?.curlCode == 0)
+    }
+
     @Test func cancellingTheTaskCancelsPromptly() async throws {
         let server = try LoopbackServer()
         defer { server.stop() }
