@@ -23,6 +23,7 @@ final class CurlSocketWatch {
     var pendingCancellations = 0
     var closesWhenQuiet = false
 
+    /// A watch with no sources yet; `isConnection` marks sockets libcurl opened for HTTP.
     init(socket: curl_socket_t, isConnection: Bool) {
         self.socket = socket
         self.isConnection = isConnection

@@ -6,6 +6,7 @@ public struct TLSOptions: Sendable, Equatable {
     public var verifyPeer: Bool = true
     public var caBundlePath: String? = nil
 
+    /// Options with verification on and the system CA bundle unless told otherwise.
     public init(verifyPeer: Bool = true, caBundlePath: String? = nil) {
         self.verifyPeer = verifyPeer
         self.caBundlePath = caBundlePath

@@ -9,6 +9,7 @@ public struct TransferEngineConfiguration: Sendable {
     public var maxResponseBytes: Int = 512 << 20
     public var userAgent: String? = nil
 
+    /// The defaults suit one gateway process; `userAgent` nil sends none of our own.
     public init(
         maxTotalConnections: Int = 1_024,
         maxConnectionsPerHost: Int = 256,

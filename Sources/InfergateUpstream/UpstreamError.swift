@@ -49,6 +49,7 @@ public struct UpstreamError: Error, Sendable, Equatable {
         }
     }
 
+    /// The bounded metrics and audit code of `kind`.
     static func code(for kind: Kind) -> String {
         switch kind {
         case .connectionRefused: "upstream_connection_refused"
@@ -64,6 +65,7 @@ public struct UpstreamError: Error, Sendable, Equatable {
         }
     }
 
+    /// The caller-safe sentence for `kind`; no URL or internal detail.
     static func message(for kind: Kind) -> String {
         switch kind {
         case .connectionRefused: "upstream connection refused"

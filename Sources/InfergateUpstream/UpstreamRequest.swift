@@ -16,6 +16,7 @@ public struct UpstreamRequest: Sendable {
     public var totalTimeoutMilliseconds: Int = 60_000
     public var tls: TLSOptions = .init()
 
+    /// A request with the default timeouts (5 s connect, 60 s total) and verified TLS.
     public init(
         method: String,
         url: String,

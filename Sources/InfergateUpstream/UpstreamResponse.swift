@@ -15,6 +15,7 @@ public struct UpstreamResponse: Sendable {
     public var connectMicros: Int
     public var totalMicros: Int
 
+    /// A response as the engine assembles it; public so tests and stand-ins can build one.
     public init(
         status: Int,
         headers: HTTPHeaders,

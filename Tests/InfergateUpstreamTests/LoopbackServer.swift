@@ -35,6 +35,7 @@ final class LoopbackServer: Sendable {
         counters.withLock { $0.acceptedConnections }
     }
 
+    /// The http URL of `target` (path and raw query) on this server.
     func url(_ target: String) -> String {
         "http://127.0.0.1:\(port)\(target)"
     }

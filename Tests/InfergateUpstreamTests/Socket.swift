@@ -10,6 +10,7 @@ struct SocketError: Error, CustomStringConvertible {
 
 /// Blocking POSIX socket helpers for the test server and the raw baseline client.
 enum Socket {
+    /// A listening socket on 127.0.0.1 with an ephemeral port.
     static func makeListener(backlog: Int32) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else {
@@ -31,6 +32,7 @@ enum Socket {
         return fd
     }
 
+    /// The port `fd` is bound to.
     static func localPort(of fd: Int32) throws -> UInt16 {
         var address = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -62,6 +64,7 @@ enum Socket {
         return fd
     }
 
+    /// The IPv4 address 127.0.0.1:`port`.
     static func loopback(port: UInt16) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -142,6 +145,7 @@ enum Socket {
         return true
     }
 
+    /// Writes a Content-Length framed response in one send.
     static func sendResponse(_ fd: Int32, status: String, headers: [String], body: [UInt8]) -> Bool {
         var head = "HTTP/1.1 \(status)\r\n"
         for line in headers {
@@ -152,6 +156,7 @@ enum Socket {
         return sendAll(fd, Array(head.utf8) + body)
     }
 
+    /// Writes every byte or returns false; no SIGPIPE on a closed peer.
     static func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {

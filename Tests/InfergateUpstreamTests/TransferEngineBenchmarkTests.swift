@@ -10,7 +10,11 @@ import Testing
 /// Off by default; run with
 /// `INFERGATE_BENCH=1 swift test -c release --filter TransferEngineBenchmarkTests`.
 /// Each test still asserts that every request succeeded, so it cannot pass on errors.
-@Suite("TransferEngine benchmark", .serialized, .enabled(if: ProcessInfo.processInfo.environment["INFERGATE_BENCH"] == "1"))
+@Suite(
+    "TransferEngine benchmark",
+    .serialized,
+    .enabled(if: ProcessInfo.processInfo.environment["INFERGATE_BENCH"] == "1")
+)
 struct TransferEngineBenchmarkTests {
     static let rounds = 5_000
     static let batch = 250

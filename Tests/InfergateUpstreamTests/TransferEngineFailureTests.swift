@@ -10,14 +10,17 @@ import Testing
 struct TransferEngineFailureTests {
     let engine: TransferEngine
 
+    /// Each test gets an engine with a 1 MiB response limit.
     init() throws {
         engine = try TransferEngineTests.makeEngine(.init(maxResponseBytes: 1 << 20))
     }
 
+    /// The error `request` fails with on this suite's engine, or nil if it succeeded.
     func failure(of request: UpstreamRequest) async -> UpstreamError? {
         await Self.failure(of: request, on: engine)
     }
 
+    /// The error `request` fails with on `engine`, or nil if it succeeded.
     static func failure(of request: UpstreamRequest, on engine: TransferEngine) async -> UpstreamError? {
         do throws(UpstreamError) {
             _ = try await engine.perform(request)

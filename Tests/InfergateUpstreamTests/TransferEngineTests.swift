@@ -9,6 +9,7 @@ import Testing
 struct TransferEngineTests {
     static let rawQuery = "?dataset%5B%5D=%2A&dataset.exclude%5B%5D=metadata&dataset.separator=."
 
+    /// An engine whose logger only prints errors, to keep test output readable.
     static func makeEngine(_ configuration: TransferEngineConfiguration = .init()) throws -> TransferEngine {
         try TransferEngine(configuration: configuration, logger: Logger(label: "test.upstream", minimumLevel: .error))
     }
@@ -36,6 +37,7 @@ struct TransferEngineTests {
             ("format", "arrow"),
             ("X-Request-Id", "abc-123"),
             ("x-lower", "Mixed  Value"),
+            ("X-Empty", ""),
         ])
         let request = UpstreamRequest(
             method: "POST",
@@ -57,6 +59,7 @@ struct TransferEngineTests {
             "format: arrow",
             "X-Request-Id: abc-123",
             "x-lower: Mixed  Value",
+            "X-Empty:",
             "Content-Length: \(body.count)",
         ]
         #expect(echo.headers == expected)
