@@ -82,6 +82,7 @@ extension CurlMultiDriver {
         guard watch.wantsRead else {
             // An idle kept-alive connection became readable (usually the peer closing it).
             // libcurl notices when it next picks the connection; until then stay quiet.
+            idleReadEvents += 1
             return watch.parkReader()
         }
         performSocketAction(watch.socket, mask: CURL_CSELECT_IN)

@@ -19,6 +19,9 @@ final class CurlMultiDriver: @unchecked Sendable {  // confined to `queue`
     var idleHandles: [UnsafeMutableRawPointer] = []
     var sockets: [curl_socket_t: CurlSocketWatch] = [:]
     var isShutDown = false
+    /// Read events on connections libcurl was not reading from (idle, peer closed); tests
+    /// use it to check that such a connection parks its source instead of spinning.
+    var idleReadEvents = 0
 
     private static let maxIdleHandles = 256
     private static let queueKey = DispatchSpecificKey<Bool>()

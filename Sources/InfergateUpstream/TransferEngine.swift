@@ -8,7 +8,7 @@ import Synchronization
 /// from any task; the curl work runs on the engine's single serial queue, so the engine adds
 /// one thread at most however many transfers are in flight. Redirects are not followed.
 public final class TransferEngine: Sendable {
-    private let driver: CurlMultiDriver
+    let driver: CurlMultiDriver
     private let inFlight = Atomic<Int>(0)
 
     /// Starts the engine; throws when libcurl cannot be initialised.

@@ -5,7 +5,8 @@ extension LoopbackServer {
     /// Answers one request by its target's first path segment; false ends the connection.
     ///
     /// `/echo` returns the raw request bytes; `/delay/<ms>` waits then says ok; `/reset`
-    /// aborts mid-body with an RST; `/close` closes unanswered; `/hang` never answers;
+    /// aborts mid-body with an RST; `/close` closes unanswered; `/oneshot` answers, then
+    /// closes without saying so; `/hang` never answers;
     /// `/continue` sends 100 Continue first; `/large/<bytes>` sends a patterned body;
     /// `/chunked` uses chunked framing; `/stream/<bytes>` sends a chunked body with no length;
     /// `/garbage` answers with something that is not HTTP; `/headers` sends oddly spelled
@@ -26,6 +27,9 @@ extension LoopbackServer {
             Socket.abortWithReset(fd)
             return false
         case "close":
+            return false
+        case "oneshot":
+            _ = Socket.sendResponse(fd, status: "200 OK", headers: [], body: Array("once".utf8))
             return false
         case "hang":
             Socket.waitForPeerClose(fd, limitMilliseconds: 30_000)

@@ -159,4 +159,22 @@ struct TransferEngineTests {
         #expect(server.acceptedConnections == 1)
         #expect(engine.activeTransferCount == 0)
     }
+
+    @Test func idleConnectionClosedByThePeerIsParkedThenReplaced() async throws {
+        let server = try LoopbackServer()
+        defer { server.stop() }
+        let engine = try Self.makeEngine()
+        defer { engine.shutdown() }
+
+        let first = try await engine.perform(UpstreamRequest(method: "GET", url: server.url("/oneshot")))
+        try await Task.sleep(for: .milliseconds(300))
+        let idleEvents = engine.driver.queue.sync { engine.driver.idleReadEvents }
+        let second = try await engine.perform(UpstreamRequest(method: "GET", url: server.url("/oneshot")))
+
+        #expect(first.body == Array("once".utf8))
+        #expect(second.body == Array("once".utf8))
+        #expect(idleEvents >= 1)
+        #expect(idleEvents <= 2)
+        #expect(server.acceptedConnections == 2)
+    }
 }
