@@ -6,15 +6,16 @@ import Glibc
 // multi handle, which it frees in `shutdown`.
 
 /// libcurl's CURLMOPT_SOCKETFUNCTION: which sockets to watch, and for what.
-let curlDriverSocket: @convention(c) (
-    UnsafeMutableRawPointer?, curl_socket_t, Int32, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?
-) -> Int32 = { _, socket, what, context, _ in
-    guard let context else {
-        return -1
+let curlDriverSocket:
+    @convention(c) (
+        UnsafeMutableRawPointer?, curl_socket_t, Int32, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?
+    ) -> Int32 = { _, socket, what, context, _ in
+        guard let context else {
+            return -1
+        }
+        Unmanaged<CurlMultiDriver>.fromOpaque(context).takeUnretainedValue().watch(socket, for: what)
+        return 0
     }
-    Unmanaged<CurlMultiDriver>.fromOpaque(context).takeUnretainedValue().watch(socket, for: what)
-    return 0
-}
 
 /// libcurl's CURLMOPT_TIMERFUNCTION. It must not call back into curl, so it only reschedules
 /// the Dispatch timer, whose handler runs later on the queue.

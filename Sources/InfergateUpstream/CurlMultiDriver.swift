@@ -41,17 +41,16 @@ final class CurlMultiDriver: @unchecked Sendable {  // confined to `queue`
         self.multi = multi
 
         let me = Unmanaged.passUnretained(self).toOpaque()
+        let total = configuration.maxTotalConnections
+        let perHost = configuration.maxConnectionsPerHost
         let settings: [(String, CURLMcode)] = [
             ("socket callback", infergate_multi_setopt_socket_callback(multi, curlDriverSocket)),
             ("socket data", infergate_multi_setopt_pointer(multi, CURLMOPT_SOCKETDATA, me)),
             ("timer callback", infergate_multi_setopt_timer_callback(multi, curlDriverTimer)),
             ("timer data", infergate_multi_setopt_pointer(multi, CURLMOPT_TIMERDATA, me)),
-            ("max total", infergate_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-                                                       configuration.maxTotalConnections)),
-            ("max host", infergate_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-                                                      configuration.maxConnectionsPerHost)),
-            ("max connects", infergate_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS,
-                                                          configuration.maxTotalConnections)),
+            ("max total", infergate_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, total)),
+            ("max host", infergate_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, perHost)),
+            ("max connects", infergate_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, total)),
         ]
         for (operation, code) in settings where code != CURLM_OK {
             curl_multi_cleanup(multi)

@@ -70,7 +70,9 @@ extension LoopbackServer {
     }
 
     /// The body `/chunked` sends, split over several chunks.
-    static let chunkedParts: [String] = ["{\"a\":", "[1,2,3]", ",\"b\":\"", String(repeating: "x", count: 5_000), "\"}"]
+    static let chunkedParts: [String] = [
+        "{\"a\":", "[1,2,3]", ",\"b\":\"", String(repeating: "x", count: 5_000), "\"}",
+    ]
 
     /// A deterministic body of `count` bytes that is not all one value.
     static func pattern(count: Int) -> [UInt8] {

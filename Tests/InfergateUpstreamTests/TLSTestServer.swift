@@ -66,7 +66,11 @@ final class TLSTestServer {
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         let argv = ([opensslPath] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer {
+            for argument in argv {
+                free(argument)
+            }
+        }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, opensslPath, &actions, nil, argv, environ)
         guard result == 0 else {

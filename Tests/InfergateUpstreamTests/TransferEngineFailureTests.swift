@@ -63,7 +63,11 @@ struct TransferEngineFailureTests {
         let server = try LoopbackServer(backlog: 0, startsAccepting: false)
         defer { server.stop() }
         var fillers: [Int32] = []
-        defer { fillers.forEach { _ = close($0) } }
+        defer {
+            for fd in fillers {
+                _ = close(fd)
+            }
+        }
         for _ in 0..<4 {
             guard let fd = try? Socket.connectNonBlocking(port: server.port) else {
                 break

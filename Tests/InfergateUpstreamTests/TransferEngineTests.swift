@@ -16,10 +16,12 @@ struct TransferEngineTests {
 
     /// Splits an echoed request into its request line, header lines and body.
     static func parseEcho(_ raw: [UInt8]) -> (line: String, headers: [String], body: [UInt8])? {
-        guard let end = raw.indices.first(where: { index in
-            index + 3 < raw.count && raw[index] == 13 && raw[index + 1] == 10 && raw[index + 2] == 13
-                && raw[index + 3] == 10
-        }) else {
+        guard
+            let end = raw.indices.first(where: { index in
+                index + 3 < raw.count && raw[index] == 13 && raw[index + 1] == 10 && raw[index + 2] == 13
+                    && raw[index + 3] == 10
+            })
+        else {
             return nil
         }
         let lines = String(decoding: raw[0..<end], as: UTF8.self).components(separatedBy: "\r\n")
