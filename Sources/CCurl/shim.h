@@ -53,12 +53,19 @@ static inline CURLcode infergate_easy_getinfo_double(CURL *handle, CURLINFO info
     return curl_easy_getinfo(handle, info, value);
 }
 
-static inline CURLcode infergate_easy_setopt_seek_callback(CURL *handle, int (*callback)(void *, curl_off_t, int)) {
+static inline CURLcode infergate_easy_setopt_seek_callback(CURL *handle,
+                                                          int (*callback)(void *, curl_off_t, int)) {
     return curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, callback);
 }
 
-static inline CURLcode infergate_easy_setopt_closesocket_callback(CURL *handle, int (*callback)(void *, curl_socket_t)) {
+static inline CURLcode infergate_easy_setopt_closesocket_callback(CURL *handle,
+                                                                 int (*callback)(void *, curl_socket_t)) {
     return curl_easy_setopt(handle, CURLOPT_CLOSESOCKETFUNCTION, callback);
+}
+
+static inline CURLcode infergate_easy_setopt_sockopt_callback(CURL *handle,
+                                                             int (*callback)(void *, curl_socket_t, curlsocktype)) {
+    return curl_easy_setopt(handle, CURLOPT_SOCKOPTFUNCTION, callback);
 }
 
 static inline CURLcode infergate_easy_getinfo_offset(CURL *handle, CURLINFO info, curl_off_t *value) {

@@ -19,14 +19,19 @@ final class CurlMultiDriver: @unchecked Sendable {  // confined to `queue`
     var idleHandles: [UnsafeMutableRawPointer] = []
     var sockets: [curl_socket_t: CurlSocketWatch] = [:]
     var isShutDown = false
+    /// Read events on connections libcurl was not reading from (idle, peer closed); tests
+    /// use it to check that such a connection parks its source instead of spinning.
+    var idleReadEvents = 0
 
     private static let maxIdleHandles = 256
+    private static let queueKey = DispatchSpecificKey<Bool>()
     private static let globalInitResult: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 
     /// Creates the multi handle and wires its socket and timer callbacks to `queue`.
     init(configuration: TransferEngineConfiguration, logger: Logger) throws(UpstreamError) {
         self.configuration = configuration
         self.logger = logger
+        queue.setSpecific(key: Self.queueKey, value: true)
         guard Self.globalInitResult == CURLE_OK else {
             throw UpstreamError(kind: .other, operation: "curl_global_init", easyCode: Self.globalInitResult)
         }
@@ -36,17 +41,16 @@ final class CurlMultiDriver: @unchecked Sendable {  // confined to `queue`
         self.multi = multi
 
         let me = Unmanaged.passUnretained(self).toOpaque()
+        let total = configuration.maxTotalConnections
+        let perHost = configuration.maxConnectionsPerHost
         let settings: [(String, CURLMcode)] = [
             ("socket callback", infergate_multi_setopt_socket_callback(multi, curlDriverSocket)),
             ("socket data", infergate_multi_setopt_pointer(multi, CURLMOPT_SOCKETDATA, me)),
             ("timer callback", infergate_multi_setopt_timer_callback(multi, curlDriverTimer)),
             ("timer data", infergate_multi_setopt_pointer(multi, CURLMOPT_TIMERDATA, me)),
-            ("max total", infergate_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-                                                       configuration.maxTotalConnections)),
-            ("max host", infergate_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-                                                      configuration.maxConnectionsPerHost)),
-            ("max connects", infergate_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS,
-                                                          configuration.maxTotalConnections)),
+            ("max total", infergate_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, total)),
+            ("max host", infergate_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, perHost)),
+            ("max connects", infergate_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, total)),
         ]
         for (operation, code) in settings where code != CURLM_OK {
             curl_multi_cleanup(multi)
@@ -115,27 +119,35 @@ final class CurlMultiDriver: @unchecked Sendable {  // confined to `queue`
     ///
     /// Blocks until the queue has done so; must not be called from the queue itself.
     func shutdown() {
-        queue.sync {
-            guard !isShutDown else {
-                return
-            }
-            isShutDown = true
-            for (easy, transfer) in transfers {
-                detach(easy)
-                transfer.finish(.failure(.shutDown))
-            }
-            timer?.cancel()
-            timer = nil
-            if let multi {
-                curl_multi_cleanup(multi)
-            }
-            multi = nil
-            for easy in idleHandles {
-                curl_easy_cleanup(easy)
-            }
-            idleHandles.removeAll()
-            logger.info("upstream.engine.shutdown")
+        // The last engine reference can in principle drop on the queue; don't deadlock then.
+        if DispatchQueue.getSpecific(key: Self.queueKey) != nil {
+            return closeEverything()
         }
+        queue.sync {
+            closeEverything()
+        }
+    }
+
+    private func closeEverything() {
+        guard !isShutDown else {
+            return
+        }
+        isShutDown = true
+        for (easy, transfer) in transfers {
+            detach(easy)
+            transfer.finish(.failure(.shutDown))
+        }
+        timer?.cancel()
+        timer = nil
+        if let multi {
+            curl_multi_cleanup(multi)
+        }
+        multi = nil
+        for easy in idleHandles {
+            curl_easy_cleanup(easy)
+        }
+        idleHandles.removeAll()
+        logger.info("upstream.engine.shutdown")
     }
 
     /// Lets libcurl act on `socket` (or on its timers) and completes whatever finished.

@@ -24,6 +24,7 @@ final class CurlTransfer: @unchecked Sendable {  // confined to CurlMultiDriver.
     var responseBody: [UInt8] = []
     var exceededResponseLimit = false
 
+    /// A transfer not yet submitted; the caller sets `continuation` before handing it over.
     init(request: UpstreamRequest, maxResponseBytes: Int) {
         self.request = request
         self.maxResponseBytes = maxResponseBytes

@@ -8,7 +8,7 @@ import Synchronization
 /// from any task; the curl work runs on the engine's single serial queue, so the engine adds
 /// one thread at most however many transfers are in flight. Redirects are not followed.
 public final class TransferEngine: Sendable {
-    private let driver: CurlMultiDriver
+    let driver: CurlMultiDriver
     private let inFlight = Atomic<Int>(0)
 
     /// Starts the engine; throws when libcurl cannot be initialised.
@@ -34,6 +34,9 @@ public final class TransferEngine: Sendable {
     /// Cancelling the calling task removes the transfer from the multi handle and throws
     /// `.cancelled` without waiting for the network.
     public func perform(_ request: UpstreamRequest) async throws(UpstreamError) -> UpstreamResponse {
+        guard Self.hasHTTPScheme(request.url) else {
+            throw .urlRejected
+        }
         inFlight.add(1, ordering: .relaxed)
         defer {
             inFlight.subtract(1, ordering: .relaxed)
@@ -61,5 +64,10 @@ public final class TransferEngine: Sendable {
     /// Transfers that a caller is awaiting right now, queued ones included.
     public var activeTransferCount: Int {
         inFlight.load(ordering: .relaxed)
+    }
+
+    private static func hasHTTPScheme(_ url: String) -> Bool {
+        let scheme = url.utf8.prefix(8).map { $0 | 0x20 }
+        return scheme.starts(with: "http://".utf8) || scheme.starts(with: "https://".utf8)
     }
 }

@@ -40,6 +40,9 @@ extension UpstreamError {
             return .tooLarge
         case CURLE_ABORTED_BY_CALLBACK:
             return .cancelled
+        case CURLE_UNSUPPORTED_PROTOCOL:
+            // Schemes are checked before a transfer starts, so this is an HTTP/0.9-style reply.
+            return .protocolError
         case CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP2, CURLE_HTTP2_STREAM, CURLE_BAD_CONTENT_ENCODING,
             CURLE_HTTP_RETURNED_ERROR, CURLE_TOO_MANY_REDIRECTS:
             return .protocolError

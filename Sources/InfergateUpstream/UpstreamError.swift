@@ -6,6 +6,10 @@
 /// the engine itself raised the error.
 public struct UpstreamError: Error, Sendable, Equatable {
     /// The failure classes the gateway reacts to differently (retry, 504 versus 502, ...).
+    ///
+    /// `connectTimeout` means the TCP or TLS set-up never finished (also when a transfer
+    /// waited for a free connection slot until its time ran out); `timeout` means the
+    /// exchange was under way. `reset` covers a peer that closed or reset mid-exchange.
     public enum Kind: String, Sendable {
         case connectionRefused, connectTimeout, timeout, reset, tls, dns, protocolError, tooLarge, cancelled, other
     }
@@ -34,6 +38,9 @@ public struct UpstreamError: Error, Sendable, Equatable {
     /// The error every transfer gets once `TransferEngine.shutdown()` has run.
     public static let shutDown = UpstreamError(kind: .cancelled, message: "upstream engine shut down")
 
+    /// A URL that is not plain `http://` or `https://`, refused before any I/O.
+    public static let urlRejected = UpstreamError(kind: .other, message: "upstream url rejected")
+
     /// The HTTP status a gateway should answer with: 504 for time-outs, 502 otherwise.
     public var suggestedHTTPStatus: Int {
         switch kind {
@@ -42,6 +49,7 @@ public struct UpstreamError: Error, Sendable, Equatable {
         }
     }
 
+    /// The bounded metrics and audit code of `kind`.
     static func code(for kind: Kind) -> String {
         switch kind {
         case .connectionRefused: "upstream_connection_refused"
@@ -57,6 +65,7 @@ public struct UpstreamError: Error, Sendable, Equatable {
         }
     }
 
+    /// The caller-safe sentence for `kind`; no URL or internal detail.
     static func message(for kind: Kind) -> String {
         switch kind {
         case .connectionRefused: "upstream connection refused"

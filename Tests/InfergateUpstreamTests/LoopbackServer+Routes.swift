@@ -5,9 +5,12 @@ extension LoopbackServer {
     /// Answers one request by its target's first path segment; false ends the connection.
     ///
     /// `/echo` returns the raw request bytes; `/delay/<ms>` waits then says ok; `/reset`
-    /// aborts mid-body with an RST; `/close` closes unanswered; `/hang` never answers;
+    /// aborts mid-body with an RST; `/close` closes unanswered; `/oneshot` answers, then
+    /// closes without saying so; `/hang` never answers;
     /// `/continue` sends 100 Continue first; `/large/<bytes>` sends a patterned body;
-    /// `/chunked` uses chunked framing; `/headers` sends oddly spelled response fields.
+    /// `/chunked` uses chunked framing; `/stream/<bytes>` sends a chunked body with no length;
+    /// `/garbage` answers with something that is not HTTP; `/headers` sends oddly spelled
+    /// response fields.
     func respond(to request: ReceivedRequest, on fd: Int32, connection: Int) -> Bool {
         let segments = request.path.split(separator: "/").map(String.init)
         switch segments.first ?? "" {
@@ -25,6 +28,9 @@ extension LoopbackServer {
             return false
         case "close":
             return false
+        case "oneshot":
+            _ = Socket.sendResponse(fd, status: "200 OK", headers: [], body: Array("once".utf8))
+            return false
         case "hang":
             Socket.waitForPeerClose(fd, limitMilliseconds: 30_000)
             return false
@@ -36,6 +42,11 @@ extension LoopbackServer {
             return Socket.sendResponse(fd, status: "200 OK", headers: [], body: Self.pattern(count: count))
         case "chunked":
             return sendChunked(fd)
+        case "stream":
+            return sendStream(fd, count: Int(segments.last ?? "0") ?? 0)
+        case "garbage":
+            _ = Socket.sendAll(fd, Array("NOT-HTTP garbage\r\n\r\n".utf8))
+            return false
         case "headers":
             return Socket.sendAll(fd, Array(Self.oddHeadResponse.utf8))
         default:
@@ -59,7 +70,9 @@ extension LoopbackServer {
     }
 
     /// The body `/chunked` sends, split over several chunks.
-    static let chunkedParts: [String] = ["{\"a\":", "[1,2,3]", ",\"b\":\"", String(repeating: "x", count: 5_000), "\"}"]
+    static let chunkedParts: [String] = [
+        "{\"a\":", "[1,2,3]", ",\"b\":\"", String(repeating: "x", count: 5_000), "\"}",
+    ]
 
     /// A deterministic body of `count` bytes that is not all one value.
     static func pattern(count: Int) -> [UInt8] {
@@ -78,5 +91,22 @@ extension LoopbackServer {
         }
         wire += "0\r\n\r\n"
         return Socket.sendAll(fd, Array(wire.utf8))
+    }
+
+    private func sendStream(_ fd: Int32, count: Int) -> Bool {
+        guard Socket.sendAll(fd, Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)) else {
+            return false
+        }
+        let chunk = [UInt8](repeating: 0x7A, count: 65_536)
+        var remaining = count
+        while remaining > 0 {
+            let size = min(remaining, chunk.count)
+            let frame = Array((String(size, radix: 16) + "\r\n").utf8) + chunk[0..<size] + Array("\r\n".utf8)
+            guard Socket.sendAll(fd, frame) else {
+                return false
+            }
+            remaining -= size
+        }
+        return Socket.sendAll(fd, Array("0\r\n\r\n".utf8))
     }
 }

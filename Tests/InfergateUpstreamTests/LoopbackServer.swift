@@ -16,9 +16,12 @@ final class LoopbackServer: Sendable {
     let port: UInt16
     let listener: Int32
     let counters = Mutex(Counters())
+    let greeting: [UInt8]?
 
-    /// Binds an ephemeral loopback port; `startsAccepting` false leaves the backlog to fill.
-    init(backlog: Int32 = 512, startsAccepting: Bool = true) throws {
+    /// Binds an ephemeral loopback port; `startsAccepting` false leaves the backlog to fill,
+    /// and a `greeting` is written to every new connection, which is then closed unread.
+    init(backlog: Int32 = 512, startsAccepting: Bool = true, greeting: [UInt8]? = nil) throws {
+        self.greeting = greeting
         listener = try Socket.makeListener(backlog: backlog)
         port = try Socket.localPort(of: listener)
         if startsAccepting {
@@ -32,6 +35,7 @@ final class LoopbackServer: Sendable {
         counters.withLock { $0.acceptedConnections }
     }
 
+    /// The http URL of `target` (path and raw query) on this server.
     func url(_ target: String) -> String {
         "http://127.0.0.1:\(port)\(target)"
     }
@@ -83,9 +87,13 @@ final class LoopbackServer: Sendable {
     }
 
     private func serve(_ fd: Int32, connection: Int) {
+        if let greeting {
+            _ = Socket.sendAll(fd, greeting)
+            return
+        }
         var buffer: [UInt8] = []
         while let request = Socket.readRequest(fd, buffer: &buffer) {
-            guard respond(to: request, on: fd, connection: connection) else {
+            guard respond(to: request, on: fd, connection: connection), !request.asksToClose else {
                 return
             }
         }

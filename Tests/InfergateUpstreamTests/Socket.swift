@@ -1,16 +1,5 @@
 import Glibc
 
-/// One request as the loopback server read it off the wire.
-struct ReceivedRequest {
-    var method: String
-    var target: String
-    var raw: [UInt8]
-
-    var path: String {
-        String(target.prefix { $0 != "?" })
-    }
-}
-
 /// A failed socket call in the test helpers, naming the call and errno.
 struct SocketError: Error, CustomStringConvertible {
     var operation: String
@@ -21,6 +10,7 @@ struct SocketError: Error, CustomStringConvertible {
 
 /// Blocking POSIX socket helpers for the test server and the raw baseline client.
 enum Socket {
+    /// A listening socket on 127.0.0.1 with an ephemeral port.
     static func makeListener(backlog: Int32) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else {
@@ -42,6 +32,7 @@ enum Socket {
         return fd
     }
 
+    /// The port `fd` is bound to.
     static func localPort(of fd: Int32) throws -> UInt16 {
         var address = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -73,6 +64,7 @@ enum Socket {
         return fd
     }
 
+    /// The IPv4 address 127.0.0.1:`port`.
     static func loopback(port: UInt16) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -128,8 +120,7 @@ enum Socket {
         var searchFrom = 0
         while true {
             if buffer.count >= 4 {
-                for index in searchFrom...(buffer.count - 4)
-                where buffer[index] == 13 && buffer[index + 1] == 10 && buffer[index + 2] == 13 && buffer[index + 3] == 10 {
+                for index in searchFrom...(buffer.count - 4) where isHeadEnd(buffer, at: index) {
                     return index
                 }
                 searchFrom = buffer.count - 3
@@ -138,6 +129,10 @@ enum Socket {
                 return nil
             }
         }
+    }
+
+    private static func isHeadEnd(_ buffer: [UInt8], at index: Int) -> Bool {
+        buffer[index] == 13 && buffer[index + 1] == 10 && buffer[index + 2] == 13 && buffer[index + 3] == 10
     }
 
     private static func receive(_ fd: Int32, into buffer: inout [UInt8]) -> Bool {
@@ -150,6 +145,7 @@ enum Socket {
         return true
     }
 
+    /// Writes a Content-Length framed response in one send.
     static func sendResponse(_ fd: Int32, status: String, headers: [String], body: [UInt8]) -> Bool {
         var head = "HTTP/1.1 \(status)\r\n"
         for line in headers {
@@ -160,6 +156,7 @@ enum Socket {
         return sendAll(fd, Array(head.utf8) + body)
     }
 
+    /// Writes every byte or returns false; no SIGPIPE on a closed peer.
     static func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {

@@ -9,16 +9,19 @@ import Testing
 struct TransferEngineTests {
     static let rawQuery = "?dataset%5B%5D=%2A&dataset.exclude%5B%5D=metadata&dataset.separator=."
 
+    /// An engine whose logger only prints errors, to keep test output readable.
     static func makeEngine(_ configuration: TransferEngineConfiguration = .init()) throws -> TransferEngine {
         try TransferEngine(configuration: configuration, logger: Logger(label: "test.upstream", minimumLevel: .error))
     }
 
     /// Splits an echoed request into its request line, header lines and body.
     static func parseEcho(_ raw: [UInt8]) -> (line: String, headers: [String], body: [UInt8])? {
-        guard let end = raw.indices.first(where: { index in
-            index + 3 < raw.count && raw[index] == 13 && raw[index + 1] == 10 && raw[index + 2] == 13
-                && raw[index + 3] == 10
-        }) else {
+        guard
+            let end = raw.indices.first(where: { index in
+                index + 3 < raw.count && raw[index] == 13 && raw[index + 1] == 10 && raw[index + 2] == 13
+                    && raw[index + 3] == 10
+            })
+        else {
             return nil
         }
         let lines = String(decoding: raw[0..<end], as: UTF8.self).components(separatedBy: "\r\n")
@@ -36,6 +39,7 @@ struct TransferEngineTests {
             ("format", "arrow"),
             ("X-Request-Id", "abc-123"),
             ("x-lower", "Mixed  Value"),
+            ("X-Empty", ""),
         ])
         let request = UpstreamRequest(
             method: "POST",
@@ -57,6 +61,7 @@ struct TransferEngineTests {
             "format: arrow",
             "X-Request-Id: abc-123",
             "x-lower: Mixed  Value",
+            "X-Empty:",
             "Content-Length: \(body.count)",
         ]
         #expect(echo.headers == expected)
@@ -147,12 +152,31 @@ struct TransferEngineTests {
         var connections: Set<String> = []
         for index in 0..<5 {
             let body = Array("request \(index)".utf8)
-            let response = try await engine.perform(UpstreamRequest(method: "POST", url: server.url("/echo"), body: body))
+            let request = UpstreamRequest(method: "POST", url: server.url("/echo"), body: body)
+            let response = try await engine.perform(request)
             connections.insert(response.headers["X-Connection"] ?? "?")
         }
 
         #expect(connections.count == 1)
         #expect(server.acceptedConnections == 1)
         #expect(engine.activeTransferCount == 0)
+    }
+
+    @Test func idleConnectionClosedByThePeerIsParkedThenReplaced() async throws {
+        let server = try LoopbackServer()
+        defer { server.stop() }
+        let engine = try Self.makeEngine()
+        defer { engine.shutdown() }
+
+        let first = try await engine.perform(UpstreamRequest(method: "GET", url: server.url("/oneshot")))
+        try await Task.sleep(for: .milliseconds(300))
+        let idleEvents = engine.driver.queue.sync { engine.driver.idleReadEvents }
+        let second = try await engine.perform(UpstreamRequest(method: "GET", url: server.url("/oneshot")))
+
+        #expect(first.body == Array("once".utf8))
+        #expect(second.body == Array("once".utf8))
+        #expect(idleEvents >= 1)
+        #expect(idleEvents <= 2)
+        #expect(server.acceptedConnections == 2)
     }
 }

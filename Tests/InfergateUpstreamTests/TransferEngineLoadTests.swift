@@ -75,3 +75,29 @@ struct TransferEngineLoadTests {
         #expect(response.body.isEmpty)
     }
 }
+
+extension TransferEngineLoadTests {
+    /// `localhost` goes through libcurl's threaded resolver, whose wake-up socket the
+    /// driver also watches; fresh connections after it must still complete.
+    @Test(.timeLimit(.minutes(1)))
+    func hostNamesResolveAndFreshConnectionsFollow() async throws {
+        let server = try LoopbackServer()
+        defer { server.stop() }
+        let engine = try TransferEngineTests.makeEngine()
+        defer { engine.shutdown() }
+
+        var statuses: [Int] = []
+        for index in 0..<20 {
+            let request = UpstreamRequest(
+                method: "GET",
+                url: "http://localhost:\(server.port)/echo/\(index)",
+                headers: HTTPHeaders([("Connection", "close")]),
+                totalTimeoutMilliseconds: 3_000
+            )
+            statuses.append(try await engine.perform(request).status)
+        }
+
+        #expect(statuses == Array(repeating: 200, count: 20))
+        #expect(server.acceptedConnections == 20)
+    }
+}

@@ -10,14 +10,17 @@ import Testing
 struct TransferEngineFailureTests {
     let engine: TransferEngine
 
+    /// Each test gets an engine with a 1 MiB response limit.
     init() throws {
         engine = try TransferEngineTests.makeEngine(.init(maxResponseBytes: 1 << 20))
     }
 
+    /// The error `request` fails with on this suite's engine, or nil if it succeeded.
     func failure(of request: UpstreamRequest) async -> UpstreamError? {
         await Self.failure(of: request, on: engine)
     }
 
+    /// The error `request` fails with on `engine`, or nil if it succeeded.
     static func failure(of request: UpstreamRequest, on engine: TransferEngine) async -> UpstreamError? {
         do throws(UpstreamError) {
             _ = try await engine.perform(request)
@@ -60,7 +63,11 @@ struct TransferEngineFailureTests {
         let server = try LoopbackServer(backlog: 0, startsAccepting: false)
         defer { server.stop() }
         var fillers: [Int32] = []
-        defer { fillers.forEach { _ = close($0) } }
+        defer {
+            for fd in fillers {
+                _ = close(fd)
+            }
+        }
         for _ in 0..<4 {
             guard let fd = try? Socket.connectNonBlocking(port: server.port) else {
                 break
@@ -113,6 +120,46 @@ struct TransferEngineFailureTests {
         #expect(fits.body.count == 1_000_000)
     }
 
+    @Test func unframedBodyOverTheLimitIsTooLarge() async throws {
+        let server = try LoopbackServer()
+        defer { server.stop() }
+
+        let error = await failure(of: UpstreamRequest(method: "GET", url: server.url("/stream/3000000")))
+        let fits = try await engine.perform(UpstreamRequest(method: "GET", url: server.url("/stream/700000")))
+
+        #expect(error?.kind == .tooLarge)
+        #expect(fits.body.count == 700_000)
+    }
+
+    @Test func nonHTTPReplyIsProtocolError() async throws {
+        let server = try LoopbackServer()
+        defer { server.stop() }
+
+        let error = await failure(of: UpstreamRequest(method: "GET", url: server.url("/garbage")))
+
+        #expect(error?.kind == .protocolError)
+        #expect(error?.code == "upstream_protocol_error")
+    }
+
+    @Test func tlsAgainstAPlainServerIsTLS() async throws {
+        let server = try LoopbackServer(greeting: Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8))
+        defer { server.stop() }
+
+        let url = "https://127.0.0.1:\(server.port)/"
+        let error = await failure(of: UpstreamRequest(method: "GET", url: url, totalTimeoutMilliseconds: 2_000))
+
+        #expect(error?.kind == .tls)
+        #expect(error?.code == "upstream_tls")
+    }
+
+    @Test func nonHTTPSchemesAreRejectedBeforeAnyIO() async throws {
+        let error = await failure(of: UpstreamRequest(method: "GET", url: "file:///etc/passwd"))
+
+        #expect(error?.kind == .other)
+        #expect(error?.message == "upstream url rejected")
+        #expect(error?.curlCode == 0)
+    }
+
     @Test func cancellingTheTaskCancelsPromptly() async throws {
         let server = try LoopbackServer()
         defer { server.stop() }
@@ -155,5 +202,19 @@ struct TransferEngineFailureTests {
         let error = await Self.failure(of: request, on: engine)
 
         #expect(error == .shutDown)
+    }
+
+    @Test func shutdownFailsTransfersInFlight() async throws {
+        let server = try LoopbackServer()
+        defer { server.stop() }
+        let engine = try TransferEngineTests.makeEngine()
+        let request = UpstreamRequest(method: "GET", url: server.url("/hang"))
+
+        let task = Task { await Self.failure(of: request, on: engine) }
+        try await Task.sleep(for: .milliseconds(150))
+        engine.shutdown()
+
+        #expect(await task.value == .shutDown)
+        #expect(engine.activeTransferCount == 0)
     }
 }
