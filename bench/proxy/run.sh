@@ -91,7 +91,7 @@ cat > "$work/infergate.json" <<CONF
              "upstream": "http://127.0.0.1:18081/v1/api/pipelines/infer/aloha-1", "token_provider": "w",
              "limits": {"requests_per_second": 1000000, "burst": 1000000, "max_in_flight": 4096}}],
  "unknown_callers": {"policy": "allow", "limits": {"requests_per_second": 1000000, "burst": 1000000}},
- "audit": {"path": "$work/audit.sqlite", "durability": "durable"},
+ "audit": {"path": "$work/audit.sqlite", "durability": "${AUDIT_MODE:-durable}", "flush_interval_ms": 100},
  "logging": {"level": "warning"}}
 CONF
 "$bin/infergate" serve --config "$work/infergate.json" 2>"$work/logs/infergate.log" &

@@ -1,4 +1,3 @@
-import Foundation
 import InfergateCore
 
 /// Decides which headers cross the gateway in each direction.
@@ -7,18 +6,18 @@ import InfergateCore
 /// the pipeline the caller's credentials are dropped, because the gateway owns upstream
 /// authentication; framing fields are left to libcurl, which recomputes them.
 public enum ForwardedHeaders {
-    static let hopByHop: Set<String> = [
+    static let hopByHop = [
         "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
         "proxy-authenticate", "proxy-authorization",
     ]
 
     /// Fields removed from requests on top of the hop-by-hop ones.
-    static let droppedFromRequests: Set<String> = [
-        "authorization", "host", "content-length", "expect", "x-infergate-key", "x-forwarded-for",
+    static let droppedFromRequests = hopByHop + [
+        "authorization", "host", "content-length", "expect", "x-infergate-key", "x-forwarded-for", "x-request-id",
     ]
 
     /// Fields removed from responses on top of the hop-by-hop ones; the front sets its own.
-    static let droppedFromResponses: Set<String> = ["content-length", "date", "server"]
+    static let droppedFromResponses = hopByHop + ["content-length", "date", "server"]
 
     /// The headers to send upstream for a caller's request.
     public static func upstreamRequestHeaders(
@@ -31,13 +30,10 @@ public enum ForwardedHeaders {
         var forwarded = HTTPHeaders()
         var priorForwardedFor: [String] = []
         for field in headers {
-            let name = field.name.lowercased()
-            if name == "x-forwarded-for" {
+            if field.name.equalsIgnoringASCIICase("X-Forwarded-For") {
                 priorForwardedFor.append(field.value)
             }
-            if hopByHop.contains(name) || droppedFromRequests.contains(name) || connectionNamed.contains(name)
-                || name == "x-request-id"
-            {
+            if isListed(field.name, in: droppedFromRequests) || isListed(field.name, in: connectionNamed) {
                 continue
             }
             forwarded.add(name: field.name, value: field.value)
@@ -55,8 +51,7 @@ public enum ForwardedHeaders {
         let connectionNamed = namedInConnection(headers)
         var relayed = HTTPHeaders()
         for field in headers {
-            let name = field.name.lowercased()
-            if hopByHop.contains(name) || droppedFromResponses.contains(name) || connectionNamed.contains(name) {
+            if isListed(field.name, in: droppedFromResponses) || isListed(field.name, in: connectionNamed) {
                 continue
             }
             relayed.add(name: field.name, value: field.value)
@@ -64,11 +59,18 @@ public enum ForwardedHeaders {
         return relayed
     }
 
-    private static func namedInConnection(_ headers: HTTPHeaders) -> Set<String> {
-        var names: Set<String> = []
+    // A linear scan of a dozen short names beats hashing a lowercased copy of every field name.
+    private static func isListed(_ name: String, in names: [String]) -> Bool {
+        names.contains { name.equalsIgnoringASCIICase($0) }
+    }
+
+    /// Field names listed in `Connection` (RFC 9110 §7.6.1), which are hop-by-hop too.
+    private static func namedInConnection(_ headers: HTTPHeaders) -> [String] {
+        var names: [String] = []
         for value in headers.values(for: "Connection") {
             for token in value.split(separator: ",") {
-                names.insert(token.trimmingCharacters(in: .whitespaces).lowercased())
+                let trimmed = token.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }
+                names.append(String(trimmed.reversed()))
             }
         }
         return names

@@ -78,9 +78,19 @@ public struct Router: Sendable {
                 return "request path holds a dot segment"
             }
         }
-        let lowered = path.lowercased()
-        for encoded in ["%2e", "%2f", "%5c", "%00"] where lowered.contains(encoded) {
-            return "request path holds an encoded dot, slash or NUL"
+        // Percent-encoded dot, slash, backslash or NUL: %2e %2f %5c %00, any case.
+        let bytes = Array(path.utf8)
+        var index = 0
+        while index + 2 < bytes.count {
+            if bytes[index] == UInt8(ascii: "%") {
+                let pair = (bytes[index + 1], bytes[index + 2] | 0x20)
+                if pair == (UInt8(ascii: "2"), UInt8(ascii: "e")) || pair == (UInt8(ascii: "2"), UInt8(ascii: "f"))
+                    || pair == (UInt8(ascii: "5"), UInt8(ascii: "c")) || pair == (UInt8(ascii: "0"), UInt8(ascii: "0"))
+                {
+                    return "request path holds an encoded dot, slash or NUL"
+                }
+            }
+            index += 1
         }
         return nil
     }
