@@ -10,6 +10,7 @@ packages=(
     libopenblas-dev       # sgemm for the local model evaluator
     sqlite3               # to look at the audit log by hand
     curl                  # quick-start smoke request
+    openssl               # TLS tests of the upstream client make throwaway certificates
 )
 
 missing=()
