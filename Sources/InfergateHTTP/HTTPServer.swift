@@ -81,7 +81,8 @@ public final class HTTPServer: Sendable {
                 accepted = try Syscalls.accept(listener)
             } catch let error as HTTPServerError {
                 // EMFILE and friends: the backlog keeps the client waiting until a slot frees up.
-                context.logger.warning("http.accept.failed", ["error.code": error.code, "errno": String(error.errnoCode)])
+                let metadata = ["error.code": error.code, "errno": String(error.errnoCode)]
+                context.logger.warning("http.accept.failed", metadata)
                 return
             } catch {
                 return

@@ -87,7 +87,8 @@ extension WallarooStandIn {
         let now = configuration.timeSource.monotonicNanoseconds
         let issued = state.withLock { $0.tokens[token] }
         guard let issued else {
-            return Self.json(401, GatewayErrorBody(code: 401, message: "Jwt verification fails", source: "platform").json)
+            let body = GatewayErrorBody(code: 401, message: "Jwt verification fails", source: "platform")
+            return Self.json(401, body.json)
         }
         guard !issued.isRevoked, now < issued.expiresAtNanos else {
             return Self.json(401, GatewayErrorBody(code: 401, message: "Jwt is expired", source: "platform").json)

@@ -47,7 +47,8 @@ extension WallarooStandIn {
         let client = FormBody.basicCredentials(request.headers["Authorization"])
             ?? (form["client_id"] ?? "", form["client_secret"] ?? "")
         guard client.0 == configuration.clientID, client.1 == configuration.clientSecret else {
-            let body = #"{"error":"unauthorized_client","error_description":"Invalid client or Invalid client credentials"}"#
+            let body = #"{"error":"unauthorized_client","#
+                + #""error_description":"Invalid client or Invalid client credentials"}"#
             return Self.json(401, body)
         }
         switch form["grant_type"] {

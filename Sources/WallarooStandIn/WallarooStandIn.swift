@@ -109,7 +109,8 @@ public final class WallarooStandIn: Sendable {
         let port = try server.start()
         self.server.withLock { $0 = server }
         boundPort.store(port, ordering: .relaxed)
-        logger.info("standin.started", ["standin.token_url": tokenURL, "standin.pipeline_url": pipelineURL(name: configuration.pipelineName)])
+        let pipeline = pipelineURL(name: configuration.pipelineName)
+        logger.info("standin.started", ["standin.token_url": tokenURL, "standin.pipeline_url": pipeline])
         return port
     }
 

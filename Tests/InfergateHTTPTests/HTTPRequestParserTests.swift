@@ -43,115 +43,119 @@ private func failure(_ events: [HTTPRequestParser.Event]) -> HTTPParseFailure? {
     return nil
 }
 
-@Suite("HTTPRequestParser")
-struct HTTPRequestParserTests {
-    @Test("parses a GET the same whole or byte by byte", arguments: [false, true])
-    func simpleGet(byteByByte: Bool) {
-        let text = "GET /v1/x?a=%20b HTTP/1.1\r\nHost: h\r\nX-Thing:  v a l  \r\n\r\n"
-        let parsed = requests(events(text, byteByByte: byteByByte))
-        #expect(parsed.count == 1)
-        let head = parsed[0].0
-        #expect(head.method == "GET")
-        #expect(head.target == "/v1/x?a=%20b")
-        #expect(head.version == .http11)
-        #expect(head.headers["x-thing"] == "v a l")
-        #expect(head.isKeepAlive)
-        #expect(parsed[0].1.isEmpty)
-    }
-
-    @Test("reads a Content-Length body and a pipelined second request", arguments: [false, true])
-    func pipelined(byteByByte: Bool) {
-        let text = "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
-            + "GET /b HTTP/1.0\r\n\r\n"
-        let parsed = requests(events(text, byteByByte: byteByByte))
-        #expect(parsed.map(\.0.target) == ["/a", "/b"])
-        #expect(parsed.first?.1 == Array("hello".utf8))
-        #expect(parsed.last?.0.isKeepAlive == false)
-    }
-
-    @Test("de-chunks with extensions and trailers", arguments: [false, true])
-    func chunked(byteByByte: Bool) {
-        let text = "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-            + "5;name=value\r\nhello\r\nA\r\n, world!!!\r\n0\r\nX-Trailer: t\r\n\r\n"
-        let parsed = requests(events(text, byteByByte: byteByByte))
-        #expect(parsed.count == 1)
-        #expect(String(decoding: parsed.first?.1 ?? [], as: UTF8.self) == "hello, world!!!")
-    }
-
-    @Test("signals 100-continue before the body arrives")
-    func expectContinue() {
-        var parser = HTTPRequestParser(maxHeaderBytes: 1_024, maxBodyBytes: 1_024)
-        parser.feed(Array("PUT /u HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n".utf8))
-        guard case .continueExpected = parser.next() else {
-            Issue.record("expected continueExpected")
-            return
+extension HTTPModuleTests {
+    @Suite("HTTPRequestParser")
+    struct HTTPRequestParserTests {
+        @Test("parses a GET the same whole or byte by byte", arguments: [false, true])
+        func simpleGet(byteByByte: Bool) {
+            let text = "GET /v1/x?a=%20b HTTP/1.1\r\nHost: h\r\nX-Thing:  v a l  \r\n\r\n"
+            let parsed = requests(events(text, byteByByte: byteByByte))
+            #expect(parsed.count == 1)
+            let head = parsed[0].0
+            #expect(head.method == "GET")
+            #expect(head.target == "/v1/x?a=%20b")
+            #expect(head.version == .http11)
+            #expect(head.headers["x-thing"] == "v a l")
+            #expect(head.isKeepAlive)
+            #expect(parsed[0].1.isEmpty)
         }
-        parser.feed(Array("ok".utf8))
-        guard case .request(_, let body) = parser.next() else {
-            Issue.record("expected the request")
-            return
+
+        @Test("reads a Content-Length body and a pipelined second request", arguments: [false, true])
+        func pipelined(byteByByte: Bool) {
+            let text = "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
+                + "GET /b HTTP/1.0\r\n\r\n"
+            let parsed = requests(events(text, byteByByte: byteByByte))
+            #expect(parsed.map(\.0.target) == ["/a", "/b"])
+            #expect(parsed.first?.1 == Array("hello".utf8))
+            #expect(parsed.last?.0.isKeepAlive == false)
         }
-        #expect(body == Array("ok".utf8))
-    }
 
-    @Test("HTTP/1.0 keeps alive only when asked")
-    func http10KeepAlive() {
-        let parsed = requests(events("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", byteByByte: false))
-        #expect(parsed.first?.0.isKeepAlive == true)
-    }
-
-    static let refused: [(String, Int, String)] = [
-        ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "http.smuggling_cl_te"),
-        ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n", 400, "http.bad_content_length"),
-        ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3, 4\r\n\r\n", 400, "http.bad_content_length"),
-        ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +3\r\n\r\n", 400, "http.bad_content_length"),
-        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 400, "http.bad_transfer_encoding"),
-        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
-            "http.bad_transfer_encoding"),
-        ("GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n  folded\r\n\r\n", 400, "http.obs_fold"),
-        ("GET / HTTP/1.1\nHost: h\n\n", 400, "http.bare_lf"),
-        ("GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n", 400, "http.bare_cr"),
-        ("GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400, "http.bad_header_name"),
-        ("GET / HTTP/1.1\r\nBad(Name): h\r\n\r\n", 400, "http.bad_header_name"),
-        ("GET http://evil/ HTTP/1.1\r\nHost: h\r\n\r\n", 400, "http.bad_target"),
-        ("CONNECT evil:443 HTTP/1.1\r\nHost: h\r\n\r\n", 400, "http.bad_target"),
-        ("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", 400, "http.bad_target"),
-        ("GET / HTTP/1.1\r\n\r\n", 400, "http.bad_host"),
-        ("GET / HTTP/2.0\r\nHost: h\r\n\r\n", 505, "http.version_not_supported"),
-        ("GET / HTTX/1.1\r\nHost: h\r\n\r\n", 400, "http.bad_version"),
-        ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\n\r\n", 413, "http.body_too_large"),
-        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n801\r\n", 413, "http.body_too_large"),
-        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "http.bad_chunk"),
-        ("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + String(repeating: "a", count: 1_100) + "\r\n\r\n", 431,
-            "http.header_too_large"),
-    ]
-
-    @Test("refuses smuggling shapes and limits, whole and byte by byte", arguments: refused)
-    func refusesBadInput(input: (String, Int, String)) {
-        for byteByByte in [false, true] {
-            let found = failure(events(input.0, byteByByte: byteByByte))
-            #expect(found?.status == input.1, "\(input.0.debugDescription) byteByByte=\(byteByByte)")
-            #expect(found?.code == input.2, "\(input.0.debugDescription) byteByByte=\(byteByByte)")
+        @Test("de-chunks with extensions and trailers", arguments: [false, true])
+        func chunked(byteByByte: Bool) {
+            let text = "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "5;name=value\r\nhello\r\nA\r\n, world!!!\r\n0\r\nX-Trailer: t\r\n\r\n"
+            let parsed = requests(events(text, byteByByte: byteByByte))
+            #expect(parsed.count == 1)
+            #expect(String(decoding: parsed.first?.1 ?? [], as: UTF8.self) == "hello, world!!!")
         }
-    }
 
-    @Test("a refusal carries what was parsed before it")
-    func refusalCarriesPartialHead() {
-        let found = failure(events("POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\n\r\n", byteByByte: false))
-        #expect(found?.method == "POST")
-        #expect(found?.target == "/p")
-        #expect(found?.headers["host"] == "h")
-    }
+        @Test("signals 100-continue before the body arrives")
+        func expectContinue() {
+            var parser = HTTPRequestParser(maxHeaderBytes: 1_024, maxBodyBytes: 1_024)
+            parser.feed(Array("PUT /u HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n".utf8))
+            guard case .continueExpected = parser.next() else {
+                Issue.record("expected continueExpected")
+                return
+            }
+            parser.feed(Array("ok".utf8))
+            guard case .request(_, let body) = parser.next() else {
+                Issue.record("expected the request")
+                return
+            }
+            #expect(body == Array("ok".utf8))
+        }
 
-    @Test("a chunked body past the limit is refused while de-chunking")
-    func chunkedTooLargeAcrossChunks() {
-        let chunk = "200\r\n" + String(repeating: "x", count: 512) + "\r\n"
-        let text = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk + chunk + chunk
-        #expect(failure(events(text, byteByByte: false))?.status == 413)
-    }
+        @Test("HTTP/1.0 keeps alive only when asked")
+        func http10KeepAlive() {
+            let parsed = requests(events("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", byteByByte: false))
+            #expect(parsed.first?.0.isKeepAlive == true)
+        }
 
-    @Test("skips an empty line before the request line")
-    func leadingEmptyLine() {
-        #expect(requests(events("\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", byteByByte: true)).count == 1)
+        static let refused: [(String, Int, String)] = [
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
+                "http.smuggling_cl_te"),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n", 400, "http.bad_content_length"),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3, 4\r\n\r\n", 400, "http.bad_content_length"),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +3\r\n\r\n", 400, "http.bad_content_length"),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 400, "http.bad_transfer_encoding"),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
+                "http.bad_transfer_encoding"),
+            ("GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n  folded\r\n\r\n", 400, "http.obs_fold"),
+            ("GET / HTTP/1.1\nHost: h\n\n", 400, "http.bare_lf"),
+            ("GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n", 400, "http.bare_cr"),
+            ("GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400, "http.bad_header_name"),
+            ("GET / HTTP/1.1\r\nBad(Name): h\r\n\r\n", 400, "http.bad_header_name"),
+            ("GET http://evil/ HTTP/1.1\r\nHost: h\r\n\r\n", 400, "http.bad_target"),
+            ("CONNECT evil:443 HTTP/1.1\r\nHost: h\r\n\r\n", 400, "http.bad_target"),
+            ("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", 400, "http.bad_target"),
+            ("GET / HTTP/1.1\r\n\r\n", 400, "http.bad_host"),
+            ("GET / HTTP/2.0\r\nHost: h\r\n\r\n", 505, "http.version_not_supported"),
+            ("GET / HTTX/1.1\r\nHost: h\r\n\r\n", 400, "http.bad_version"),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\n\r\n", 413, "http.body_too_large"),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n801\r\n", 413, "http.body_too_large"),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "http.bad_chunk"),
+            ("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + String(repeating: "a", count: 1_100) + "\r\n\r\n", 431,
+                "http.header_too_large"),
+        ]
+
+        @Test("refuses smuggling shapes and limits, whole and byte by byte", arguments: refused)
+        func refusesBadInput(input: (String, Int, String)) {
+            for byteByByte in [false, true] {
+                let found = failure(events(input.0, byteByByte: byteByByte))
+                #expect(found?.status == input.1, "\(input.0.debugDescription) byteByByte=\(byteByByte)")
+                #expect(found?.code == input.2, "\(input.0.debugDescription) byteByByte=\(byteByByte)")
+            }
+        }
+
+        @Test("a refusal carries what was parsed before it")
+        func refusalCarriesPartialHead() {
+            let text = "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\n\r\n"
+            let found = failure(events(text, byteByByte: false))
+            #expect(found?.method == "POST")
+            #expect(found?.target == "/p")
+            #expect(found?.headers["host"] == "h")
+        }
+
+        @Test("a chunked body past the limit is refused while de-chunking")
+        func chunkedTooLargeAcrossChunks() {
+            let chunk = "200\r\n" + String(repeating: "x", count: 512) + "\r\n"
+            let text = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk + chunk + chunk
+            #expect(failure(events(text, byteByByte: false))?.status == 413)
+        }
+
+        @Test("skips an empty line before the request line")
+        func leadingEmptyLine() {
+            #expect(requests(events("\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", byteByByte: true)).count == 1)
+        }
     }
 }
