@@ -87,9 +87,11 @@ extension HTTPModuleTests {
                 #expect(response.status == 200)
                 #expect(response.header("Content-Type") == "application/json; format=pandas-records")
                 for marker in ["[", "\"out\":", "\"metadata\":", "\"anomaly\":"] {
-                    #expect(keysInOrder(response.body, after: marker) == keysInOrder(expected, after: marker), "\(marker)")
+                    let keys = keysInOrder(response.body, after: marker)
+                    #expect(keys == keysInOrder(expected, after: marker), "\(marker)")
                 }
-                let records = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [[String: Any]])
+                let parsed = try JSONSerialization.jsonObject(with: Data(response.body))
+                let records = try #require(parsed as? [[String: Any]])
                 let reference = try #require(try JSONSerialization.jsonObject(with: Data(expected)) as? [[String: Any]])
                 #expect(records.count == 1_000)
                 let echoed = records.map { ($0["in"] as? [String: [Double]])?["text_input"] ?? [] }
