@@ -32,12 +32,21 @@ extension HTTPConnection {
         case .open:
             break
         }
+        // A peer that stops reading would pin its unsent answer in memory forever.
+        if let stalled = writeStalledSinceNanos,
+            Int((nowNanos &- stalled) / 1_000_000) >= configuration.bodyTimeoutMilliseconds
+        {
+            close(reset: true)
+            return
+        }
         guard !isAwaitingAnswers, acceptsRequests else {
             return
         }
         switch parser.phase {
         case .idle where !parser.hasBufferedBytes:
-            let limit = hasServedRequest ? configuration.keepAliveTimeoutMilliseconds
+            let limit =
+                hasServedRequest
+                ? configuration.keepAliveTimeoutMilliseconds
                 : configuration.headerTimeoutMilliseconds
             if elapsedMilliseconds >= limit {
                 close(reset: false)

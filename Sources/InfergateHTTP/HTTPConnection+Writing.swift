@@ -79,9 +79,13 @@ extension HTTPConnection {
                 return
             }
             guard var count = written else {
+                if writeStalledSinceNanos == nil {
+                    writeStalledSinceNanos = context.time.monotonicNanoseconds
+                }
                 resumeWriting()
                 return
             }
+            writeStalledSinceNanos = nil
             while count > 0, let first = outgoing.first {
                 let left = first.count - outgoingOffset
                 if count >= left {

@@ -37,6 +37,8 @@ final class HTTPConnection: @unchecked Sendable {  // mutable state confined to 
     var trackedAwaiting = false
     var phaseSinceNanos: UInt64
     var hasServedRequest = false
+    /// Monotonic time since which written bytes have been waiting on a full socket; nil when none wait.
+    var writeStalledSinceNanos: UInt64?
 
     init(fd: Int32, remoteAddress: String, remotePort: Int, worker: HTTPWorker, context: HTTPServerContext) {
         self.fd = fd

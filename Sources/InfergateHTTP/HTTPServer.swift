@@ -35,7 +35,8 @@ public final class HTTPServer: Sendable {
             handler: handler,
             onRejection: onRejection
         )
-        let count = configuration.workerCount > 0
+        let count =
+            configuration.workerCount > 0
             ? configuration.workerCount : max(1, ProcessInfo.processInfo.activeProcessorCount)
         self.context = context
         workers = (0..<count).map { HTTPWorker(index: $0, context: context) }

@@ -120,7 +120,9 @@ public final class WallarooStandIn: Sendable {
             defer { state.hung.removeAll() }
             return state.hung
         }
-        hung.forEach { $0.abort() }
+        for responder in hung {
+            responder.abort()
+        }
         let running = server.withLock { $0 }
         await running?.shutdown(drainTimeoutMilliseconds: 1_000)
     }

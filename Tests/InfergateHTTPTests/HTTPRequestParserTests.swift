@@ -1,4 +1,5 @@
 import Testing
+
 @testable import InfergateHTTP
 
 /// Drives the parser as a value with the given bytes, whole or one byte at a time.
@@ -62,7 +63,8 @@ extension HTTPModuleTests {
 
         @Test("reads a Content-Length body and a pipelined second request", arguments: [false, true])
         func pipelined(byteByByte: Bool) {
-            let text = "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
+            let text =
+                "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
                 + "GET /b HTTP/1.0\r\n\r\n"
             let parsed = requests(events(text, byteByByte: byteByByte))
             #expect(parsed.map(\.0.target) == ["/a", "/b"])
@@ -72,7 +74,8 @@ extension HTTPModuleTests {
 
         @Test("de-chunks with extensions and trailers", arguments: [false, true])
         func chunked(byteByByte: Bool) {
-            let text = "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+            let text =
+                "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "5;name=value\r\nhello\r\nA\r\n, world!!!\r\n0\r\nX-Trailer: t\r\n\r\n"
             let parsed = requests(events(text, byteByByte: byteByByte))
             #expect(parsed.count == 1)
@@ -102,16 +105,24 @@ extension HTTPModuleTests {
         }
 
         static let refused: [(String, Int, String)] = [
-            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
-                "http.smuggling_cl_te"),
-            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n", 400,
-                "http.bad_content_length"),
+            (
+                "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
+                "http.smuggling_cl_te"
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n", 400,
+                "http.bad_content_length"
+            ),
             ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3, 4\r\n\r\n", 400, "http.bad_content_length"),
             ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +3\r\n\r\n", 400, "http.bad_content_length"),
-            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 400,
-                "http.bad_transfer_encoding"),
-            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
-                "http.bad_transfer_encoding"),
+            (
+                "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 400,
+                "http.bad_transfer_encoding"
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
+                "http.bad_transfer_encoding"
+            ),
             ("GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n  folded\r\n\r\n", 400, "http.obs_fold"),
             ("GET / HTTP/1.1\nHost: h\n\n", 400, "http.bare_lf"),
             ("GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n", 400, "http.bare_cr"),
@@ -126,8 +137,10 @@ extension HTTPModuleTests {
             ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\n\r\n", 413, "http.body_too_large"),
             ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n801\r\n", 413, "http.body_too_large"),
             ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "http.bad_chunk"),
-            ("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + String(repeating: "a", count: 1_100) + "\r\n\r\n", 431,
-                "http.header_too_large"),
+            (
+                "GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + String(repeating: "a", count: 1_100) + "\r\n\r\n", 431,
+                "http.header_too_large"
+            ),
         ]
 
         @Test("refuses smuggling shapes and limits, whole and byte by byte", arguments: refused)

@@ -2,6 +2,7 @@ import Foundation
 import InfergateCore
 import Synchronization
 import Testing
+
 @testable import InfergateHTTP
 
 extension HTTPModuleTests {
@@ -138,13 +139,16 @@ extension HTTPModuleTests {
         func pipelineCap() async throws {
             let maxSeen = Atomic<Int>(0)
             let waiting = Mutex<[HTTPResponder]>([])
-            try await withServer({ $0.maxPipelinedRequests = 2 }, handler: { _, responder in
-                let count = waiting.withLock { list in
-                    list.append(responder)
-                    return list.count
+            try await withServer(
+                { $0.maxPipelinedRequests = 2 },
+                handler: { _, responder in
+                    let count = waiting.withLock { list in
+                        list.append(responder)
+                        return list.count
+                    }
+                    maxSeen.store(max(maxSeen.load(ordering: .relaxed), count), ordering: .relaxed)
                 }
-                maxSeen.store(max(maxSeen.load(ordering: .relaxed), count), ordering: .relaxed)
-            }) { server, port in
+            ) { server, port in
                 let client = try RawHTTPClient(port: port)
                 try client.send(String(repeating: "GET / HTTP/1.1\r\nHost: x\r\n\r\n", count: 5))
                 #expect(await eventually { server.inFlightRequestCount == 2 })

@@ -2,6 +2,7 @@ import Foundation
 import InfergateCore
 import Synchronization
 import Testing
+
 @testable import InfergateHTTP
 
 extension HTTPModuleTests {
@@ -151,10 +152,12 @@ extension HTTPModuleTests {
         func smugglingShapes(input: String) async throws {
             let log = RejectionLog()
             let handled = Atomic<Int>(0)
-            try await withServer(handler: { _, responder in
-                handled.add(1, ordering: .relaxed)
-                responder.send(HTTPResponse(status: 200))
-            }, onRejection: log.record) { _, port in
+            try await withServer(
+                handler: { _, responder in
+                    handled.add(1, ordering: .relaxed)
+                    responder.send(HTTPResponse(status: 200))
+                }, onRejection: log.record
+            ) { _, port in
                 let client = try RawHTTPClient(port: port)
                 try client.send(input)
                 let response = try client.readResponse()

@@ -2,6 +2,7 @@ import Foundation
 import InfergateCore
 import Synchronization
 import Testing
+
 @testable import InfergateHTTP
 
 /// Starts a server on an ephemeral loopback port for one test and always shuts it down.

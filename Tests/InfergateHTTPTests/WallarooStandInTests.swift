@@ -80,7 +80,8 @@ extension HTTPModuleTests {
                 )
                 #expect(response.status == 200)
                 #expect(response.text.hasPrefix(#"{"access_token":""#))
-                let tail = #","expires_in":3600,"refresh_expires_in":0,"token_type":"Bearer","#
+                let tail =
+                    #","expires_in":3600,"refresh_expires_in":0,"token_type":"Bearer","#
                     + #""not-before-policy":0,"scope":"profile email"}"#
                 #expect(response.text.hasSuffix(tail))
                 #expect(!response.text.contains(viaBasic))
@@ -106,7 +107,8 @@ extension HTTPModuleTests {
                     body: Array("grant_type=client_credentials".utf8)
                 )
                 #expect(refused.status == 401)
-                let expected = #"{"error":"unauthorized_client","#
+                let expected =
+                    #"{"error":"unauthorized_client","#
                     + #""error_description":"Invalid client or Invalid client credentials"}"#
                 #expect(refused.text == expected)
                 let good = Data("api-client:standin-secret".utf8).base64EncodedString()
@@ -121,7 +123,10 @@ extension HTTPModuleTests {
 
         @Test("password grant returns a refresh token that can be redeemed once")
         func passwordAndRefresh() async throws {
-            try await withStandIn({ $0.username = "u"; $0.password = "p w" }) { _, port in
+            try await withStandIn({
+                $0.username = "u"
+                $0.password = "p w"
+            }) { _, port in
                 let good = Data("api-client:standin-secret".utf8).base64EncodedString()
                 let auth = ("Authorization", "Basic \(good)")
                 let first = try exchange(
@@ -135,14 +140,18 @@ extension HTTPModuleTests {
                 #expect(try exchange(port, "POST", tokenPath, headers: [formType, auth], body: body).status == 200)
                 #expect(try exchange(port, "POST", tokenPath, headers: [formType, auth], body: body).status == 400)
                 let wrongUser = Array("grant_type=password&username=u&password=x".utf8)
-                #expect(try exchange(port, "POST", tokenPath, headers: [formType, auth], body: wrongUser).status == 401)
+                #expect(
+                    try exchange(port, "POST", tokenPath, headers: [formType, auth], body: wrongUser).status == 401)
             }
         }
 
         @Test("a token stops working after its lifetime and after revocation")
         func expiryAndRevocation() async throws {
             let clock = ManualTimeSource()
-            try await withStandIn({ $0.tokenLifetimeSeconds = 2; $0.timeSource = clock }) { standIn, port in
+            try await withStandIn({
+                $0.tokenLifetimeSeconds = 2
+                $0.timeSource = clock
+            }) { standIn, port in
                 let path = "/v1/api/pipelines/infer/aloha-1"
                 let body = Array(#"{"tensor":[[1,2]]}"#.utf8)
                 let token = try fetchToken(port)
