@@ -1,4 +1,3 @@
-import Dispatch
 import InfergateCore
 
 extension HTTPConnection {
@@ -118,7 +117,7 @@ extension HTTPConnection {
         resumeReading()
     }
 
-    /// Cancels the sources (the read source's cancel handler closes the fd) and forgets this connection.
+    /// Unregisters and closes the socket (with RST when `reset`) and forgets this connection.
     func close(reset: Bool) {
         guard state != .closed else {
             return
@@ -127,53 +126,49 @@ extension HTTPConnection {
         if reset {
             Syscalls.armReset(fd)
         }
-        if let writeSource {
-            if isWriteSuspended {
-                writeSource.resume()
-            }
-            writeSource.cancel()
-        }
-        if let readSource {
-            if isReadSuspended {
-                readSource.resume()
-            }
-            readSource.cancel()
-        }
+        worker.remove(self)
+        Syscalls.close(fd)
         outgoing.removeAll()
         pending.removeAll()
-        worker.remove(self)
         context.openConnections.subtract(1, ordering: .relaxed)
     }
 
     func suspendReading() {
-        guard !isReadSuspended, let readSource else {
+        guard !isReadSuspended else {
             return
         }
         isReadSuspended = true
-        readSource.suspend()
+        updateInterest()
     }
 
     func resumeReading() {
-        guard isReadSuspended, let readSource else {
+        guard isReadSuspended else {
             return
         }
         isReadSuspended = false
-        readSource.resume()
+        updateInterest()
     }
 
     private func suspendWriting() {
-        guard !isWriteSuspended, let writeSource else {
+        guard !isWriteSuspended else {
             return
         }
         isWriteSuspended = true
-        writeSource.suspend()
+        updateInterest()
     }
 
     private func resumeWriting() {
-        guard isWriteSuspended, let writeSource else {
+        guard isWriteSuspended else {
             return
         }
         isWriteSuspended = false
-        writeSource.resume()
+        updateInterest()
+    }
+
+    private func updateInterest() {
+        guard state != .closed else {
+            return
+        }
+        worker.watch(self, reading: !isReadSuspended, writing: !isWriteSuspended)
     }
 }

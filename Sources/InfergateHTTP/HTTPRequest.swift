@@ -119,7 +119,7 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxConnections: Int = 4_096
     /// Requests parsed ahead of their responses; beyond it the connection stops reading.
     public var maxPipelinedRequests: Int = 64
-    /// Serial queues that own connections; 0 means one per active processor.
+    /// Event-loop threads that own connections; 0 means one per active processor.
     public var workerCount: Int = 0
 
     public init() {}
