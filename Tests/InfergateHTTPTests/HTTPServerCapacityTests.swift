@@ -135,6 +135,33 @@ extension HTTPModuleTests {
             }
         }
 
+        @Test("closes a connection whose peer stops reading a large answer")
+        func stalledReader() async throws {
+            let big = [UInt8](repeating: 65, count: 32 << 20)
+            try await withServer(
+                { $0.bodyTimeoutMilliseconds = 200 },
+                handler: { _, responder in responder.send(HTTPResponse(status: 200, body: big)) }
+            ) { server, port in
+                let client = try RawHTTPClient(port: port)
+                try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                #expect(await eventually(within: 3_000) { server.openConnectionCount == 1 })
+                #expect(await eventually(within: 3_000) { server.openConnectionCount == 0 })
+            }
+        }
+
+        @Test("answers HEAD with the length of the body it leaves out")
+        func headRequest() async throws {
+            try await withServer(handler: { _, responder in
+                responder.send(HTTPResponse(status: 200, body: Array("twelve bytes".utf8)))
+            }) { _, port in
+                let client = try RawHTTPClient(port: port)
+                try client.send("HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                let head = try client.readResponse(isHead: true)
+                #expect(head.header("Content-Length") == "12")
+                #expect(try client.readResponse().text == "twelve bytes")
+            }
+        }
+
         @Test("stops reading past maxPipelinedRequests and resumes as answers go out")
         func pipelineCap() async throws {
             let maxSeen = Atomic<Int>(0)

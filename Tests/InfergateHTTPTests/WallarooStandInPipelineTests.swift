@@ -73,7 +73,9 @@ extension HTTPModuleTests {
             }
         }
 
-        @Test("answers pandas records with the current fixture's shape, one record per row", .enabled(if: hasData))
+        @Test(
+            "answers pandas records with the current fixture's shape, one record per row",
+            .enabled(if: hasData, "needs the aloha fixtures in ../shared/wallaroo-data"))
         func pandasRecords() async throws {
             let input = try fixture("data_1k.df.json")
             let expected = try fixture("response_data_1k.pandas-records.current.json")
@@ -105,7 +107,9 @@ extension HTTPModuleTests {
             }
         }
 
-        @Test("answers legacy JSON with the legacy fixture's keys and batched outputs", .enabled(if: hasData))
+        @Test(
+            "answers legacy JSON with the legacy fixture's keys and batched outputs",
+            .enabled(if: hasData, "needs the aloha fixtures in ../shared/wallaroo-data"))
         func legacy() async throws {
             let input = try fixture("data-1k.json")
             let expected = try fixture("response_data_1k.legacy-wallaroo-json.edge-2023-10.json")
