@@ -28,10 +28,12 @@ struct EventLoopDescriptors: Sendable {
         _ = Glibc.write(wakeFD, &one, 8)
     }
 
+    /// Starts watching a new connection for readable data and the peer's FIN.
     func register(_ fd: Int32) {
         control(LinuxEvents.add, fd, events: LinuxEvents.readable | LinuxEvents.peerClosed)
     }
 
+    /// Replaces the readiness a connection waits for.
     func modify(_ fd: Int32, reading: Bool, writing: Bool) {
         // RDHUP stays raised after the peer's FIN, so it is only watched while reading.
         var events: UInt32 = 0
@@ -44,6 +46,7 @@ struct EventLoopDescriptors: Sendable {
         control(LinuxEvents.modify, fd, events: events)
     }
 
+    /// Stops watching `fd`; call before closing it.
     func unregister(_ fd: Int32) {
         control(LinuxEvents.delete, fd, events: 0)
     }
@@ -84,6 +87,7 @@ struct EventLoopDescriptors: Sendable {
         }
     }
 
+    /// Closes the epoll and eventfd descriptors; the loop must have exited.
     func closeDescriptors() {
         Glibc.close(wakeFD)
         Glibc.close(epollFD)

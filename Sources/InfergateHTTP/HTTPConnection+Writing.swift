@@ -61,6 +61,7 @@ extension HTTPConnection {
         }
     }
 
+    /// Appends chunks to the outgoing list without copying them; empty chunks are skipped.
     func enqueue(_ chunks: [[UInt8]]) {
         for chunk in chunks where !chunk.isEmpty {
             outgoing.append(chunk)
@@ -133,6 +134,7 @@ extension HTTPConnection {
         context.openConnections.subtract(1, ordering: .relaxed)
     }
 
+    /// Stops asking for readable events (pipeline full, or the peer finished sending).
     func suspendReading() {
         guard !isReadSuspended else {
             return
@@ -141,6 +143,7 @@ extension HTTPConnection {
         updateInterest()
     }
 
+    /// Asks for readable events again; buffered requests must be processed by the caller.
     func resumeReading() {
         guard isReadSuspended else {
             return

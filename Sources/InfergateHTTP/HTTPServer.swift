@@ -38,6 +38,14 @@ public final class HTTPServer: Sendable {
         self.context = context
     }
 
+    /// A server dropped without `shutdown` still releases its listener and worker threads.
+    deinit {
+        state.withLock { $0.acceptSource?.source.cancel() }
+        for worker in workers.withLock({ $0 }) {
+            worker.stop()
+        }
+    }
+
     /// Connections currently open, including those finishing their last answer.
     public var openConnectionCount: Int { context.openConnections.load(ordering: .relaxed) }
 
@@ -55,10 +63,16 @@ public final class HTTPServer: Sendable {
         let count =
             configuration.workerCount > 0
             ? configuration.workerCount : max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let pool = try (0..<count).map { try HTTPWorker(index: $0, context: context) }
         let bound = try Syscalls.listen(host: configuration.host, port: configuration.port, backlog: 4_096)
+        let pool: [HTTPWorker]
+        do {
+            pool = try (0..<count).map { try HTTPWorker(index: $0, context: context) }
+        } catch {
+            Syscalls.close(bound.fd)
+            throw error
+        }
         let source = DispatchSource.makeReadSource(fileDescriptor: bound.fd, queue: acceptQueue)
-        source.setEventHandler { [self] in acceptPending(listener: bound.fd) }
+        source.setEventHandler { [weak self] in self?.acceptPending(listener: bound.fd) }
         source.setCancelHandler { Syscalls.close(bound.fd) }
         state.withLock { state in
             state.listener = bound.fd

@@ -18,7 +18,8 @@ final class HTTPWorker: @unchecked Sendable {  // connections and scratch confin
     private var connections: [Int32: HTTPConnection] = [:]
     private var lastSweepNanos: UInt64 = 0
     private let loop: EventLoopDescriptors
-    private let inbox = Mutex<[Job]>([])
+    /// Jobs for the loop, and whether the loop has exited (its descriptors are then closed).
+    private let inbox = Mutex<(jobs: [Job], isClosed: Bool)>(([], false))
     private let loopThread = Atomic<UInt>(0)
     private let isStopping = Atomic<Bool>(false)
 
@@ -30,6 +31,10 @@ final class HTTPWorker: @unchecked Sendable {  // connections and scratch confin
     }
 
     deinit {
+        // A started loop closes its own descriptors on exit (and keeps the worker alive until then).
+        if loopThread.load(ordering: .acquiring) == 0 {
+            loop.closeDescriptors()
+        }
         scratch.deallocate()
     }
 
@@ -44,13 +49,18 @@ final class HTTPWorker: @unchecked Sendable {  // connections and scratch confin
     }
 
     /// Runs `job` on the loop thread soon; callable from any thread, including the loop itself.
+    ///
+    /// Jobs sent after the loop has exited are dropped. The wake-up write happens under the
+    /// inbox lock so it can never hit an eventfd number that was closed and reused.
     func execute(_ job: @escaping Job) {
-        let wasEmpty = inbox.withLock { jobs in
-            jobs.append(job)
-            return jobs.count == 1
-        }
-        if wasEmpty {
-            loop.wake()
+        inbox.withLock { inbox in
+            guard !inbox.isClosed else {
+                return
+            }
+            inbox.jobs.append(job)
+            if inbox.jobs.count == 1 {
+                loop.wake()
+            }
         }
     }
 
@@ -120,13 +130,17 @@ final class HTTPWorker: @unchecked Sendable {  // connections and scratch confin
             runJobs()
             sweepIfDue(intervalMilliseconds: interval)
         }
-        loop.closeDescriptors()
+        inbox.withLock { inbox in
+            inbox.isClosed = true
+            inbox.jobs.removeAll()
+            loop.closeDescriptors()
+        }
     }
 
     private func runJobs() {
-        let jobs = inbox.withLock { jobs in
-            defer { jobs.removeAll(keepingCapacity: true) }
-            return jobs
+        let jobs = inbox.withLock { inbox in
+            defer { inbox.jobs.removeAll(keepingCapacity: true) }
+            return inbox.jobs
         }
         for job in jobs {
             job()

@@ -135,6 +135,19 @@ extension HTTPModuleTests {
             }
         }
 
+        @Test("start throws an error naming bind when the port is taken")
+        func portTaken() async throws {
+            try await withServer { _, port in
+                var configuration = HTTPServerConfiguration()
+                configuration.port = port
+                let logger = Logger(label: "test", minimumLevel: .error)
+                let second = HTTPServer(configuration: configuration, logger: logger) { _, _ in }
+                let error = #expect(throws: HTTPServerError.self) { try second.start() }
+                #expect(error?.operation == "bind")
+                #expect(error?.errnoCode == EADDRINUSE)
+            }
+        }
+
         @Test("closes a connection whose peer stops reading a large answer")
         func stalledReader() async throws {
             let big = [UInt8](repeating: 65, count: 32 << 20)
