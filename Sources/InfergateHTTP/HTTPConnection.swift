@@ -93,14 +93,14 @@ final class HTTPConnection: @unchecked Sendable {  // mutable state confined to 
         }
     }
 
-    /// End of stream from the peer: finish what is owed, else close.
+    /// End of stream from the peer: write the answers still owed (a half-close is legal), else close.
     private func peerFinishedSending() {
         if state == .lingering || !isAwaitingAnswers {
             close(reset: false)
             return
         }
+        // With no more requests accepted, `complete` closes after the last owed answer.
         acceptsRequests = false
-        closesAfterFlush = true
         suspendReading()
     }
 

@@ -98,6 +98,28 @@ public struct HTTPRejection: Sendable {
     public var remoteAddress: String
     public var receivedAtMicros: Int64
     public var bytesReceived: Int
+
+    public init(
+        status: Int,
+        reason: String,
+        code: String,
+        method: String? = nil,
+        target: String? = nil,
+        headers: HTTPHeaders = [:],
+        remoteAddress: String,
+        receivedAtMicros: Int64,
+        bytesReceived: Int
+    ) {
+        self.status = status
+        self.reason = reason
+        self.code = code
+        self.method = method
+        self.target = target
+        self.headers = headers
+        self.remoteAddress = remoteAddress
+        self.receivedAtMicros = receivedAtMicros
+        self.bytesReceived = bytesReceived
+    }
 }
 
 /// Limits and timeouts of an `HTTPServer`; every field has a production default.

@@ -61,6 +61,22 @@ extension HTTPModuleTests {
             }
         }
 
+        @Test("still answers a client that half-closed after sending its request")
+        func halfClose() async throws {
+            try await withServer(handler: { request, responder in
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(50)) {
+                    responder.send(HTTPResponse(status: 200, body: Array(request.path.utf8)))
+                }
+            }) { _, port in
+                let client = try RawHTTPClient(port: port)
+                try client.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+                client.finishSending()
+                #expect(try client.readResponse().text == "/a")
+                #expect(try client.readResponse().text == "/b")
+                #expect(client.waitForEnding() == .closed)
+            }
+        }
+
         @Test("de-chunks a chunked request body")
         func chunkedBody() async throws {
             try await withServer { _, port in

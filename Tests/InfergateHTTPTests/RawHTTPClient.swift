@@ -78,6 +78,11 @@ final class RawHTTPClient: @unchecked Sendable {
         }
     }
 
+    /// Half-closes: the server sees end of stream but can still answer.
+    func finishSending() {
+        Glibc.shutdown(fd, Int32(SHUT_WR))
+    }
+
     /// Reads more bytes; nil at end of stream, throws on reset or timeout.
     private func fill() throws -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65_536)
