@@ -172,5 +172,54 @@ extension HTTPModuleTests {
         func leadingEmptyLine() {
             #expect(requests(events("\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", byteByByte: true)).count == 1)
         }
+
+        @Test("mutated requests never crash and parse the same whole or byte by byte")
+        func mutatedInputsAgree() {
+            var random = SplitMix64(seed: 42)
+            let seeds = [
+                "POST /a?b HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabcGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+                "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3;x\r\nabc\r\n0\r\nT: 1\r\n\r\n",
+            ].map { Array($0.utf8) }
+            for round in 0..<400 {
+                var bytes = seeds[round % seeds.count]
+                for _ in 0..<(1 + Int(random.next() % 3)) {
+                    let index = Int(random.next() % UInt64(bytes.count))
+                    bytes[index] = UInt8(truncatingIfNeeded: random.next())
+                }
+                let text = String(decoding: bytes, as: UTF8.self)
+                let whole = summary(events(text, byteByByte: false))
+                let split = summary(events(text, byteByByte: true))
+                #expect(whole == split, "\(text.debugDescription)")
+            }
+        }
+    }
+}
+
+/// A compact description of parser events, for comparing two runs.
+private func summary(_ events: [HTTPRequestParser.Event]) -> [String] {
+    events.map { event in
+        switch event {
+        case .needMore: "more"
+        case .continueExpected: "continue"
+        case .request(let head, let body): "\(head.method) \(head.target) \(head.headers.count) \(body)"
+        case .failure(let failure): "\(failure.status) \(failure.code)"
+        }
+    }
+}
+
+/// A small deterministic generator so mutation tests are repeatable.
+private struct SplitMix64 {
+    var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var value = state
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        return value ^ (value >> 31)
     }
 }
