@@ -1,4 +1,3 @@
-import Dispatch
 import InfergateCore
 
 extension HTTPConnection {
@@ -32,12 +31,21 @@ extension HTTPConnection {
         case .open:
             break
         }
+        // A peer that stops reading would pin its unsent answer in memory forever.
+        if let stalled = writeStalledSinceNanos,
+            Int((nowNanos &- stalled) / 1_000_000) >= configuration.bodyTimeoutMilliseconds
+        {
+            close(reset: true)
+            return
+        }
         guard !isAwaitingAnswers, acceptsRequests else {
             return
         }
         switch parser.phase {
         case .idle where !parser.hasBufferedBytes:
-            let limit = hasServedRequest ? configuration.keepAliveTimeoutMilliseconds
+            let limit =
+                hasServedRequest
+                ? configuration.keepAliveTimeoutMilliseconds
                 : configuration.headerTimeoutMilliseconds
             if elapsedMilliseconds >= limit {
                 close(reset: false)

@@ -1,4 +1,3 @@
-import Dispatch
 import InfergateCore
 
 extension HTTPConnection {
@@ -62,6 +61,7 @@ extension HTTPConnection {
         }
     }
 
+    /// Appends chunks to the outgoing list without copying them; empty chunks are skipped.
     func enqueue(_ chunks: [[UInt8]]) {
         for chunk in chunks where !chunk.isEmpty {
             outgoing.append(chunk)
@@ -79,9 +79,13 @@ extension HTTPConnection {
                 return
             }
             guard var count = written else {
+                if writeStalledSinceNanos == nil {
+                    writeStalledSinceNanos = context.time.monotonicNanoseconds
+                }
                 resumeWriting()
                 return
             }
+            writeStalledSinceNanos = nil
             while count > 0, let first = outgoing.first {
                 let left = first.count - outgoingOffset
                 if count >= left {
@@ -114,7 +118,7 @@ extension HTTPConnection {
         resumeReading()
     }
 
-    /// Cancels the sources (the read source's cancel handler closes the fd) and forgets this connection.
+    /// Unregisters and closes the socket (with RST when `reset`) and forgets this connection.
     func close(reset: Bool) {
         guard state != .closed else {
             return
@@ -123,53 +127,51 @@ extension HTTPConnection {
         if reset {
             Syscalls.armReset(fd)
         }
-        if let writeSource {
-            if isWriteSuspended {
-                writeSource.resume()
-            }
-            writeSource.cancel()
-        }
-        if let readSource {
-            if isReadSuspended {
-                readSource.resume()
-            }
-            readSource.cancel()
-        }
+        worker.remove(self)
+        Syscalls.close(fd)
         outgoing.removeAll()
         pending.removeAll()
-        worker.remove(self)
         context.openConnections.subtract(1, ordering: .relaxed)
     }
 
+    /// Stops asking for readable events (pipeline full, or the peer finished sending).
     func suspendReading() {
-        guard !isReadSuspended, let readSource else {
+        guard !isReadSuspended else {
             return
         }
         isReadSuspended = true
-        readSource.suspend()
+        updateInterest()
     }
 
+    /// Asks for readable events again; buffered requests must be processed by the caller.
     func resumeReading() {
-        guard isReadSuspended, let readSource else {
+        guard isReadSuspended else {
             return
         }
         isReadSuspended = false
-        readSource.resume()
+        updateInterest()
     }
 
     private func suspendWriting() {
-        guard !isWriteSuspended, let writeSource else {
+        guard !isWriteSuspended else {
             return
         }
         isWriteSuspended = true
-        writeSource.suspend()
+        updateInterest()
     }
 
     private func resumeWriting() {
-        guard isWriteSuspended, let writeSource else {
+        guard isWriteSuspended else {
             return
         }
         isWriteSuspended = false
-        writeSource.resume()
+        updateInterest()
+    }
+
+    private func updateInterest() {
+        guard state != .closed else {
+            return
+        }
+        worker.watch(self, reading: !isReadSuspended, writing: !isWriteSuspended)
     }
 }

@@ -1,12 +1,11 @@
-import Dispatch
 import InfergateCore
 
 /// One accepted TCP connection: reads, parses, dispatches to the handler, writes answers in order.
 ///
-/// Every mutable property is confined to `worker.queue`; responders on other threads hop onto
-/// it through `deliver(_:sequence:)`. The socket is non-blocking and driven by a read and a
-/// write dispatch source; the fd is closed in the read source's cancel handler.
-final class HTTPConnection: @unchecked Sendable {  // mutable state confined to worker.queue
+/// Every mutable property is confined to the worker's loop thread; responders on other threads
+/// hop onto it through `deliver(_:sequence:)`. The socket is non-blocking; the worker reports
+/// readiness and this type decides which readiness it wants next (`watch`).
+final class HTTPConnection: @unchecked Sendable {  // mutable state confined to the worker's loop thread
     /// The connection's life: open, answering its last request, draining the peer, gone.
     enum State {
         case open, lingering, closed
@@ -19,8 +18,6 @@ final class HTTPConnection: @unchecked Sendable {  // mutable state confined to 
     let remotePort: Int
     var parser: HTTPRequestParser
     var state = State.open
-    var readSource: DispatchSourceRead?
-    var writeSource: DispatchSourceWrite?
     var isReadSuspended = false
     var isWriteSuspended = true
     var outgoing: [[UInt8]] = []
@@ -37,6 +34,8 @@ final class HTTPConnection: @unchecked Sendable {  // mutable state confined to 
     var trackedAwaiting = false
     var phaseSinceNanos: UInt64
     var hasServedRequest = false
+    /// Monotonic time since which written bytes have been waiting on a full socket; nil when none wait.
+    var writeStalledSinceNanos: UInt64?
 
     init(fd: Int32, remoteAddress: String, remotePort: Int, worker: HTTPWorker, context: HTTPServerContext) {
         self.fd = fd
@@ -53,21 +52,15 @@ final class HTTPConnection: @unchecked Sendable {  // mutable state confined to 
 
     var isAwaitingAnswers: Bool { nextToWrite < nextSequence }
 
-    /// Creates the dispatch sources and starts reading; call on `worker.queue`.
-    func start() {
-        let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: worker.queue)
-        let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: worker.queue)
-        let fd = fd
-        read.setEventHandler { [unowned self] in readAvailable() }
-        read.setCancelHandler { Syscalls.close(fd) }
-        write.setEventHandler { [unowned self] in writeOutgoing() }
-        readSource = read
-        writeSource = write
-        read.resume()
-    }
-
     /// Reads what the kernel has, feeds the parser and handles the events it yields.
-    private func readAvailable() {
+    func readAvailable(peerFailed: Bool) {
+        if isReadSuspended && state != .lingering {
+            // Only errors and hang-ups arrive while not reading; the peer is gone.
+            if peerFailed {
+                close(reset: false)
+            }
+            return
+        }
         for _ in 0..<4 {
             guard state != .closed else {
                 return
@@ -94,20 +87,20 @@ final class HTTPConnection: @unchecked Sendable {  // mutable state confined to 
             }
             parser.feed(UnsafeRawBufferPointer(rebasing: worker.scratch[0..<count]))
             processBuffered()
-            if isReadSuspended || count < worker.scratch.count {
+            if isReadSuspended || state == .closed || count < worker.scratch.count {
                 break
             }
         }
     }
 
-    /// End of stream from the peer: finish what is owed, else close.
+    /// End of stream from the peer: write the answers still owed (a half-close is legal), else close.
     private func peerFinishedSending() {
         if state == .lingering || !isAwaitingAnswers {
             close(reset: false)
             return
         }
+        // With no more requests accepted, `complete` closes after the last owed answer.
         acceptsRequests = false
-        closesAfterFlush = true
         suspendReading()
     }
 
@@ -187,13 +180,13 @@ final class HTTPConnection: @unchecked Sendable {  // mutable state confined to 
         complete(.response(response), sequence: sequence)
     }
 
-    /// Called by responders from any thread; hops onto the worker queue unless already there.
+    /// Called by responders from any thread; hops onto the worker's loop thread unless already there.
     func deliver(_ completion: HTTPCompletion, sequence: Int) {
         context.inFlightRequests.subtract(1, ordering: .relaxed)
         if worker.isCurrent {
             complete(completion, sequence: sequence)
         } else {
-            worker.queue.async { self.complete(completion, sequence: sequence) }
+            worker.execute { self.complete(completion, sequence: sequence) }
         }
     }
 }

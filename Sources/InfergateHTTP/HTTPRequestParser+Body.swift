@@ -40,7 +40,8 @@ extension HTTPRequestParser {
         }
 
         let connection = headers.values(for: "Connection")
-        let keepAlive = version == .http11
+        let keepAlive =
+            version == .http11
             ? !Self.hasToken("close", in: connection)
             : Self.hasToken("keep-alive", in: connection) && !Self.hasToken("close", in: connection)
         let expects = headers["Expect"].map { $0.equalsIgnoringASCIICase("100-continue") } ?? false

@@ -4,9 +4,9 @@ import Glibc
 import InfergateCore
 import Synchronization
 
-/// An HTTP/1.1 server on POSIX sockets and Dispatch: one accept source, a few worker queues.
+/// An HTTP/1.1 server on POSIX sockets: one Dispatch accept source, a few epoll worker threads.
 ///
-/// Each connection is owned by one worker's serial queue (round-robin at accept), so the
+/// Each connection is owned by one worker's loop thread (round-robin at accept), so the
 /// thread count stays bounded however many connections are open. Accepting never blocks:
 /// over `maxConnections` a connection gets a 503 written without waiting and is closed.
 /// `listener` and `acceptSource` are guarded by `state`.
@@ -18,7 +18,7 @@ public final class HTTPServer: Sendable {
     }
 
     private let context: HTTPServerContext
-    private let workers: [HTTPWorker]
+    private let workers = Mutex<[HTTPWorker]>([])
     private let acceptQueue = DispatchQueue(label: "infergate.http.accept")
     private let state = Mutex(State())
 
@@ -35,10 +35,15 @@ public final class HTTPServer: Sendable {
             handler: handler,
             onRejection: onRejection
         )
-        let count = configuration.workerCount > 0
-            ? configuration.workerCount : max(1, ProcessInfo.processInfo.activeProcessorCount)
         self.context = context
-        workers = (0..<count).map { HTTPWorker(index: $0, context: context) }
+    }
+
+    /// A server dropped without `shutdown` still releases its listener and worker threads.
+    deinit {
+        state.withLock { $0.acceptSource?.source.cancel() }
+        for worker in workers.withLock({ $0 }) {
+            worker.stop()
+        }
     }
 
     /// Connections currently open, including those finishing their last answer.
@@ -49,26 +54,38 @@ public final class HTTPServer: Sendable {
 
     /// Binds (with `SO_REUSEADDR`), listens and starts accepting; returns the bound port.
     ///
-    /// Throws `HTTPServerError` naming the failing call (`bind` when the port is taken).
+    /// Throws `HTTPServerError` naming the failing call (`bind` when the port is taken,
+    /// `epoll_create1` or `eventfd` when the process is out of descriptors).
     public func start() throws -> Int {
         // Writes use MSG_NOSIGNAL; ignoring SIGPIPE also covers any other write in the process.
         signal(SIGPIPE, SIG_IGN)
         let configuration = context.configuration
+        let count =
+            configuration.workerCount > 0
+            ? configuration.workerCount : max(1, ProcessInfo.processInfo.activeProcessorCount)
         let bound = try Syscalls.listen(host: configuration.host, port: configuration.port, backlog: 4_096)
+        let pool: [HTTPWorker]
+        do {
+            pool = try (0..<count).map { try HTTPWorker(index: $0, context: context) }
+        } catch {
+            Syscalls.close(bound.fd)
+            throw error
+        }
         let source = DispatchSource.makeReadSource(fileDescriptor: bound.fd, queue: acceptQueue)
-        source.setEventHandler { [self] in acceptPending(listener: bound.fd) }
+        source.setEventHandler { [weak self] in self?.acceptPending(listener: bound.fd) }
         source.setCancelHandler { Syscalls.close(bound.fd) }
         state.withLock { state in
             state.listener = bound.fd
             state.acceptSource = AcceptSource(source: source)
         }
-        for worker in workers {
-            worker.queue.async { worker.startSweeping() }
+        workers.withLock { $0 = pool }
+        for worker in pool {
+            worker.start()
         }
         source.resume()
         context.logger.info(
             "http.listening",
-            ["http.host": configuration.host, "http.port": String(bound.port), "http.workers": String(workers.count)]
+            ["http.host": configuration.host, "http.port": String(bound.port), "http.workers": String(count)]
         )
         return bound.port
     }
@@ -81,7 +98,8 @@ public final class HTTPServer: Sendable {
                 accepted = try Syscalls.accept(listener)
             } catch let error as HTTPServerError {
                 // EMFILE and friends: the backlog keeps the client waiting until a slot frees up.
-                context.logger.warning("http.accept.failed", ["error.code": error.code, "errno": String(error.errnoCode)])
+                let metadata = ["error.code": error.code, "errno": String(error.errnoCode)]
+                context.logger.warning("http.accept.failed", metadata)
                 return
             } catch {
                 return
@@ -94,11 +112,12 @@ public final class HTTPServer: Sendable {
                 continue
             }
             context.openConnections.add(1, ordering: .relaxed)
+            let pool = workers.withLock { $0 }
             let index = state.withLock { state in
-                defer { state.nextWorker = (state.nextWorker + 1) % workers.count }
+                defer { state.nextWorker = (state.nextWorker + 1) % pool.count }
                 return state.nextWorker
             }
-            workers[index].adopt(fd: accepted.fd, address: accepted.address, port: accepted.port)
+            pool[index].adopt(fd: accepted.fd, address: accepted.address, port: accepted.port)
         }
     }
 
@@ -127,20 +146,22 @@ public final class HTTPServer: Sendable {
         }
         source?.source.cancel()
         context.isDraining.store(true, ordering: .relaxed)
-        for worker in workers {
-            worker.queue.async { worker.drain() }
+        let pool = workers.withLock { $0 }
+        for worker in pool {
+            worker.execute { worker.drain() }
         }
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, drainTimeoutMilliseconds)) * 1_000_000
         while openConnectionCount > 0 && DispatchTime.now().uptimeNanoseconds < deadline {
             try? await Task.sleep(nanoseconds: 5_000_000)
         }
-        for worker in workers {
+        for worker in pool {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                worker.queue.async {
+                worker.execute {
                     worker.closeAll()
                     continuation.resume()
                 }
             }
+            worker.stop()
         }
         context.logger.info("http.stopped", ["http.open_connections": String(openConnectionCount)])
     }

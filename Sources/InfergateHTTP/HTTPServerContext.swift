@@ -4,7 +4,7 @@ import Synchronization
 
 /// What every connection of one server shares: configuration, handler, counters, workers.
 ///
-/// Immutable apart from the atomics, so it is read from all worker queues without a lock.
+/// Immutable apart from the atomics, so it is read from all worker threads without a lock.
 final class HTTPServerContext: Sendable {
     let configuration: HTTPServerConfiguration
     let logger: Logger

@@ -1,54 +1,80 @@
-import Dispatch
 import Foundation
+import Glibc
+import Synchronization
 
-/// One serial queue and the connections it owns, plus a sweep timer that enforces their timeouts.
+/// One event-loop thread and the connections it owns: epoll for readiness, an eventfd for wake-ups.
 ///
-/// `connections` and `scratch` are confined to `queue`. A server runs one worker per core, so
-/// thousands of connections share a bounded number of threads.
-final class HTTPWorker: @unchecked Sendable {  // connections and scratch confined to queue
-    private static let key = DispatchSpecificKey<ObjectIdentifier>()
+/// `connections`, `scratch` and the sweep clock are confined to the worker's thread; other
+/// threads reach it only through `execute(_:)`, whose inbox is guarded by a `Mutex`. A server
+/// runs one worker per core, so thousands of connections share a bounded number of threads.
+/// Epoll is used rather than dispatch sources because libdispatch re-arms a source through its
+/// manager thread after every event (an eventfd write and a thread hop per request).
+final class HTTPWorker: @unchecked Sendable {  // connections and scratch confined to the loop thread
+    typealias Job = @Sendable () -> Void
 
-    let queue: DispatchQueue
     let scratch: UnsafeMutableRawBufferPointer
-    private var connections: [ObjectIdentifier: HTTPConnection] = [:]
-    private var timer: DispatchSourceTimer?
     private let context: HTTPServerContext
+    private let index: Int
+    private var connections: [Int32: HTTPConnection] = [:]
+    private var lastSweepNanos: UInt64 = 0
+    private let loop: EventLoopDescriptors
+    /// Jobs for the loop, and whether the loop has exited (its descriptors are then closed).
+    private let inbox = Mutex<(jobs: [Job], isClosed: Bool)>(([], false))
+    private let loopThread = Atomic<UInt>(0)
+    private let isStopping = Atomic<Bool>(false)
 
-    init(index: Int, context: HTTPServerContext) {
-        queue = DispatchQueue(label: "infergate.http.worker.\(index)")
-        scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
+    init(index: Int, context: HTTPServerContext) throws {
+        self.index = index
         self.context = context
-        queue.setSpecific(key: Self.key, value: ObjectIdentifier(self))
+        loop = try EventLoopDescriptors()
+        scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
     }
 
     deinit {
+        // A started loop closes its own descriptors on exit (and keeps the worker alive until then).
+        if loopThread.load(ordering: .acquiring) == 0 {
+            loop.closeDescriptors()
+        }
         scratch.deallocate()
     }
 
-    /// True when the caller runs on this worker's queue.
-    var isCurrent: Bool { DispatchQueue.getSpecific(key: Self.key) == ObjectIdentifier(self) }
+    /// True when the caller runs on this worker's loop thread.
+    var isCurrent: Bool { pthread_equal(pthread_self(), pthread_t(loopThread.load(ordering: .acquiring))) != 0 }
 
-    /// Number of connections owned; read on `queue`.
-    var connectionCount: Int { connections.count }
+    /// Starts the loop thread.
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "infergate.http.worker.\(index)"
+        thread.start()
+    }
 
-    /// Starts the sweep timer that applies head, body and keep-alive timeouts.
-    func startSweeping() {
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        let interval = DispatchTimeInterval.milliseconds(context.sweepIntervalMilliseconds)
-        timer.schedule(deadline: .now() + interval, repeating: interval, leeway: interval)
-        timer.setEventHandler { [unowned self] in
-            let now = context.time.monotonicNanoseconds
-            for connection in Array(connections.values) {
-                connection.checkDeadline(nowNanos: now)
+    /// Runs `job` on the loop thread soon; callable from any thread, including the loop itself.
+    ///
+    /// Jobs sent after the loop has exited are dropped. The wake-up write happens under the
+    /// inbox lock so it can never hit an eventfd number that was closed and reused.
+    func execute(_ job: @escaping Job) {
+        inbox.withLock { inbox in
+            guard !inbox.isClosed else {
+                return
+            }
+            inbox.jobs.append(job)
+            if inbox.jobs.count == 1 {
+                loop.wake()
             }
         }
-        self.timer = timer
-        timer.resume()
+    }
+
+    /// Asks the loop to close everything and exit after the jobs already queued.
+    func stop() {
+        execute { [self] in
+            closeAll()
+            isStopping.store(true, ordering: .releasing)
+        }
     }
 
     /// Takes ownership of an accepted socket and starts serving it; call from any thread.
     func adopt(fd: Int32, address: String, port: Int) {
-        queue.async { [self] in
+        execute { [self] in
             let connection = HTTPConnection(
                 fd: fd,
                 remoteAddress: address,
@@ -56,29 +82,80 @@ final class HTTPWorker: @unchecked Sendable {  // connections and scratch confin
                 worker: self,
                 context: context
             )
-            connections[ObjectIdentifier(connection)] = connection
-            connection.start()
+            connections[fd] = connection
+            loop.register(fd)
         }
     }
 
-    /// Drops a closed connection; called by the connection on `queue`.
-    func remove(_ connection: HTTPConnection) {
-        connections.removeValue(forKey: ObjectIdentifier(connection))
+    /// Changes which readiness a connection waits for; on the loop thread.
+    func watch(_ connection: HTTPConnection, reading: Bool, writing: Bool) {
+        loop.modify(connection.fd, reading: reading, writing: writing)
     }
 
-    /// Asks every connection to finish its answers and close; runs on `queue`.
+    /// Forgets a connection before its fd is closed, so a reused fd number is never confused.
+    func remove(_ connection: HTTPConnection) {
+        loop.unregister(connection.fd)
+        connections.removeValue(forKey: connection.fd)
+    }
+
+    /// Asks every connection to finish its answers and close; on the loop thread.
     func drain() {
         for connection in Array(connections.values) {
             connection.beginDrain()
         }
     }
 
-    /// Closes every connection now and stops the timer; runs on `queue`.
+    /// Closes every connection now; on the loop thread.
     func closeAll() {
         for connection in Array(connections.values) {
             connection.close(reset: false)
         }
-        timer?.cancel()
-        timer = nil
+    }
+
+    private func run() {
+        loopThread.store(UInt(pthread_self()), ordering: .releasing)
+        let interval = context.sweepIntervalMilliseconds
+        while !isStopping.load(ordering: .acquiring) {
+            loop.wait(timeoutMilliseconds: Int32(interval)) { fd, readable, writable, failed in
+                guard let connection = connections[fd] else {
+                    return
+                }
+                if readable || failed {
+                    connection.readAvailable(peerFailed: failed)
+                }
+                if writable && connections[fd] === connection {
+                    connection.writeOutgoing()
+                }
+            }
+            runJobs()
+            sweepIfDue(intervalMilliseconds: interval)
+        }
+        inbox.withLock { inbox in
+            inbox.isClosed = true
+            inbox.jobs.removeAll()
+            loop.closeDescriptors()
+        }
+    }
+
+    private func runJobs() {
+        let jobs = inbox.withLock { inbox in
+            defer { inbox.jobs.removeAll(keepingCapacity: true) }
+            return inbox.jobs
+        }
+        for job in jobs {
+            job()
+        }
+    }
+
+    /// Applies head, body, keep-alive and write-stall timeouts at most once per interval.
+    private func sweepIfDue(intervalMilliseconds: Int) {
+        let now = context.time.monotonicNanoseconds
+        guard now &- lastSweepNanos >= UInt64(intervalMilliseconds) * 1_000_000 else {
+            return
+        }
+        lastSweepNanos = now
+        for connection in Array(connections.values) {
+            connection.checkDeadline(nowNanos: now)
+        }
     }
 }

@@ -24,7 +24,8 @@ extension WallarooStandIn {
             let headers: HTTPHeaders = ["Content-Type": contentType]
             responder.send(HTTPResponse(status: status, headers: headers, body: Array(body.utf8)))
         case .resetMidBody:
-            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json; format=pandas-records\r\n"
+            let head =
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json; format=pandas-records\r\n"
                 + "Content-Length: 4096\r\n\r\n[{\"time\":1752682622795,\"in\":{\"text_input\":[0.0,"
             responder.sendRawThenReset(Array(head.utf8))
         case .garbage:
@@ -87,7 +88,8 @@ extension WallarooStandIn {
         let now = configuration.timeSource.monotonicNanoseconds
         let issued = state.withLock { $0.tokens[token] }
         guard let issued else {
-            return Self.json(401, GatewayErrorBody(code: 401, message: "Jwt verification fails", source: "platform").json)
+            let body = GatewayErrorBody(code: 401, message: "Jwt verification fails", source: "platform")
+            return Self.json(401, body.json)
         }
         guard !issued.isRevoked, now < issued.expiresAtNanos else {
             return Self.json(401, GatewayErrorBody(code: 401, message: "Jwt is expired", source: "platform").json)

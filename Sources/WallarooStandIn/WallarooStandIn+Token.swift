@@ -44,10 +44,13 @@ extension WallarooStandIn {
         guard request.method == "POST" else {
             return Self.json(405, #"{"error":"invalid_request","error_description":"HTTP method not allowed"}"#)
         }
-        let client = FormBody.basicCredentials(request.headers["Authorization"])
+        let client =
+            FormBody.basicCredentials(request.headers["Authorization"])
             ?? (form["client_id"] ?? "", form["client_secret"] ?? "")
         guard client.0 == configuration.clientID, client.1 == configuration.clientSecret else {
-            let body = #"{"error":"unauthorized_client","error_description":"Invalid client or Invalid client credentials"}"#
+            let body =
+                #"{"error":"unauthorized_client","#
+                + #""error_description":"Invalid client or Invalid client credentials"}"#
             return Self.json(401, body)
         }
         switch form["grant_type"] {

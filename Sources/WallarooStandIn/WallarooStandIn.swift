@@ -109,7 +109,8 @@ public final class WallarooStandIn: Sendable {
         let port = try server.start()
         self.server.withLock { $0 = server }
         boundPort.store(port, ordering: .relaxed)
-        logger.info("standin.started", ["standin.token_url": tokenURL, "standin.pipeline_url": pipelineURL(name: configuration.pipelineName)])
+        let pipeline = pipelineURL(name: configuration.pipelineName)
+        logger.info("standin.started", ["standin.token_url": tokenURL, "standin.pipeline_url": pipeline])
         return port
     }
 
@@ -119,18 +120,26 @@ public final class WallarooStandIn: Sendable {
             defer { state.hung.removeAll() }
             return state.hung
         }
-        hung.forEach { $0.abort() }
+        for responder in hung {
+            responder.abort()
+        }
         let running = server.withLock { $0 }
         await running?.shutdown(drainTimeoutMilliseconds: 1_000)
     }
 
+    /// `http://HOST:PORT` of the running stand-in; the port is 0 before `start()`.
+    /// `http://HOST:PORT` of the running stand-in; the port reads 0 before `start()`.
     public var baseURL: String { "http://\(configuration.host):\(boundPort.load(ordering: .relaxed))" }
+
+    /// Keycloak's token endpoint for realm `master`.
     public var tokenURL: String { baseURL + "/auth/realms/master/protocol/openid-connect/token" }
 
+    /// The inference URL for `name`; any name is served, with `Configuration.pipelineName` in the answers.
     public func pipelineURL(name: String) -> String {
         baseURL + "/v1/api/pipelines/infer/" + name
     }
 
+    /// A snapshot of the counters and last requests.
     public var stats: Stats { state.withLock { $0.stats } }
 
     /// Takes effect on the next pipeline request.

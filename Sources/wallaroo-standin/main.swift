@@ -88,6 +88,8 @@ enum Termination {
         await withCheckedContinuation { continuation in
             waiter.withLock { $0 = continuation }
         }
-        sources.forEach { $0.cancel() }
+        for source in sources {
+            source.cancel()
+        }
     }
 }

@@ -68,12 +68,19 @@ final class RawHTTPClient: @unchecked Sendable {
     func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let written = bytes[offset...].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             guard written > 0 else {
                 throw ClientError(message: "send failed: errno \(errno)")
             }
             offset += written
         }
+    }
+
+    /// Half-closes: the server sees end of stream but can still answer.
+    func finishSending() {
+        Glibc.shutdown(fd, Int32(SHUT_WR))
     }
 
     /// Reads more bytes; nil at end of stream, throws on reset or timeout.
@@ -112,7 +119,8 @@ final class RawHTTPClient: @unchecked Sendable {
             guard let colon = line.firstIndex(of: ":") else {
                 continue
             }
-            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers.append((String(line[..<colon]), value))
         }
         buffered.removeFirst(end + 4)
         var response = Response(status: status, headers: headers, body: [])

@@ -1,6 +1,8 @@
 import Foundation
 import InfergateCore
 import Synchronization
+import Testing
+
 @testable import InfergateHTTP
 
 /// Starts a server on an ephemeral loopback port for one test and always shuts it down.
@@ -59,3 +61,8 @@ func eventually(within milliseconds: Int = 2_000, _ condition: () -> Bool) async
     }
     return condition()
 }
+
+/// The parent of every suite in this target, run one test at a time: the tests block on
+/// loopback reads, and running them side by side would starve the concurrency pool and skew
+/// the timing-based ones.
+@Suite(.serialized) enum HTTPModuleTests {}
