@@ -18,6 +18,8 @@ public struct LoadedModel: Sendable {
     public var inputShapes: [String: [Int?]]
     /// True when the structure-specific fast path will answer `evaluate`.
     public var usesFastPath: Bool { fastPath != nil }
+    /// For embedding models on the fast path, the vocabulary size: inputs must be token ids below it.
+    var tokenLimit: Int? { fastPath?.vocabulary }
 
     let executor: GraphExecutor
     let fastPath: AlohaFastPath?
