@@ -59,15 +59,19 @@ extension AlohaFastPath {
         let tokenBase = token * gates
         let stateBase = sorted * hidden
         if case .hardSigmoid(let alpha, let beta) = lstm.f, lstm.g == .tanh, lstm.h == .tanh {
-            for j in 0..<hidden {
-                let i = preactivations[gateBase + j] + projectedTokens[tokenBase + j]
-                let o = preactivations[gateBase + hidden + j] + projectedTokens[tokenBase + hidden + j]
-                let f = preactivations[gateBase + 2 * hidden + j] + projectedTokens[tokenBase + 2 * hidden + j]
-                let g = preactivations[gateBase + 3 * hidden + j] + projectedTokens[tokenBase + 3 * hidden + j]
-                let cell = min(max(alpha * f + beta, 0), 1) * c[stateBase + j]
-                    + min(max(alpha * i + beta, 0), 1) * g.hyperbolicTangent
-                c[stateBase + j] = cell
-                h[stateBase + j] = min(max(alpha * o + beta, 0), 1) * cell.hyperbolicTangent
+            preactivations.withUnsafeBufferPointer { gBuffer in
+                projectedTokens.withUnsafeBufferPointer { pBuffer in
+                    h.withUnsafeMutableBufferPointer { hBuffer in
+                        c.withUnsafeMutableBufferPointer { cBuffer in
+                            let cells = CellBuffers(
+                                gates: UnsafeRawPointer(gBuffer.baseAddress! + gateBase),
+                                tokens: UnsafeRawPointer(pBuffer.baseAddress! + tokenBase),
+                                h: UnsafeMutableRawPointer(hBuffer.baseAddress! + stateBase),
+                                c: UnsafeMutableRawPointer(cBuffer.baseAddress! + stateBase))
+                            updateCellVectorised(cells, alpha: alpha, beta: beta)
+                        }
+                    }
+                }
             }
             return
         }
@@ -80,4 +84,31 @@ extension AlohaFastPath {
             h[stateBase + j] = lstm.f.apply(pre(1)) * lstm.h.apply(cell)
         }
     }
+
+    /// The Keras-style cell (hard-sigmoid gates, tanh), as one flat loop the compiler can vectorise.
+    @inline(__always)
+    private func updateCellVectorised(_ cells: CellBuffers, alpha: Float, beta: Float) {
+        let gates = cells.gates.assumingMemoryBound(to: Float.self)
+        let tokens = cells.tokens.assumingMemoryBound(to: Float.self)
+        let h = cells.h.assumingMemoryBound(to: Float.self)
+        let c = cells.c.assumingMemoryBound(to: Float.self)
+        let size = hidden
+        for j in 0..<size {
+            let input = FastMath.hardSigmoid(gates[j] + tokens[j], alpha: alpha, beta: beta)
+            let output = FastMath.hardSigmoid(gates[size + j] + tokens[size + j], alpha: alpha, beta: beta)
+            let forget = FastMath.hardSigmoid(gates[2 * size + j] + tokens[2 * size + j], alpha: alpha, beta: beta)
+            let candidate = FastMath.tanh(gates[3 * size + j] + tokens[3 * size + j])
+            let cell = forget * c[j] + input * candidate
+            c[j] = cell
+            h[j] = output * FastMath.tanh(cell)
+        }
+    }
+}
+
+/// Raw views of one row's gate pre-activations, token projection and state, valid during one cell update.
+private struct CellBuffers {
+    let gates: UnsafeRawPointer
+    let tokens: UnsafeRawPointer
+    let h: UnsafeMutableRawPointer
+    let c: UnsafeMutableRawPointer
 }
