@@ -90,7 +90,8 @@ extension AlohaFastPath {
     }
 
     /// Concatenated features for one row: each conv branch's max-pooled ReLU responses and the LSTM logit.
-    private func fillFeatures(_ features: inout [Float], tokens: UnsafeBufferPointer<Int32>, row: Int, lstmLogit: Float) {
+    private func fillFeatures(_ features: inout [Float], tokens: UnsafeBufferPointer<Int32>, row: Int, lstmLogit: Float)
+    {
         let base = row * sequenceLength
         var offset = 0
         for block in featureOrder {

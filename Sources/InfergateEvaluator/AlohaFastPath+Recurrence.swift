@@ -77,7 +77,8 @@ extension AlohaFastPath {
         }
         for j in 0..<hidden {
             let pre = { (block: Int) in
-                preactivations[gateBase + block * self.hidden + j] + self.projectedTokens[tokenBase + block * self.hidden + j]
+                preactivations[gateBase + block * self.hidden + j]
+                    + self.projectedTokens[tokenBase + block * self.hidden + j]
             }
             let cell = lstm.f.apply(pre(2)) * c[stateBase + j] + lstm.f.apply(pre(0)) * lstm.g.apply(pre(3))
             c[stateBase + j] = cell

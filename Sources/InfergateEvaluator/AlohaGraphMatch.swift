@@ -28,7 +28,8 @@ struct AlohaGraphMatch {
     init?(graph: ONNXGraph, opset: Int) {
         let producers = Dictionary(
             graph.nodes.flatMap { node in node.outputs.map { ($0, node) } }, uniquingKeysWith: { first, _ in first })
-        let constants = Dictionary(graph.initializers.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        let constants = Dictionary(
+            graph.initializers.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
         constantInts = constants.filter { $0.value.type == .int64 }.mapValues { $0.intList }
         func node(_ name: String, _ opType: String) -> ONNXNode? {
             guard let found = producers[name], found.opType == opType, found.domain.isEmpty else { return nil }
@@ -76,7 +77,8 @@ struct AlohaGraphMatch {
     }
 
     private static func isPlainGemm(_ gemm: ONNXNode) -> Bool {
-        gemm.inputs.count == 3 && (gemm.attributes["alpha"]?.float ?? 1) == 1 && (gemm.attributes["beta"]?.float ?? 1) == 1
+        gemm.inputs.count == 3 && (gemm.attributes["alpha"]?.float ?? 1) == 1
+            && (gemm.attributes["beta"]?.float ?? 1) == 1
             && (gemm.attributes["transA"]?.int ?? 0) == 0 && (gemm.attributes["transB"]?.int ?? 0) == 0
     }
 

@@ -17,7 +17,8 @@ public enum EvalCommand {
         do {
             return try execute(options, logger: logger)
         } catch {
-            logger.error("eval.failed", ["code": error.code, "message": error.message, "row": error.row.map(String.init) ?? ""])
+            logger.error(
+                "eval.failed", ["code": error.code, "message": error.message, "row": error.row.map(String.init) ?? ""])
             return 1
         }
     }
@@ -26,12 +27,15 @@ public enum EvalCommand {
         let clock = SystemTimeSource()
         let loadStart = clock.monotonicNanoseconds
         let model = try LoadedModel.load(path: options.modelPath)
-        logger.info("eval.model.loaded", [
-            "model": model.name, "sha256": model.sha256, "fast_path": String(model.usesFastPath),
-            "ms": milliseconds(clock.monotonicNanoseconds - loadStart),
-        ])
+        logger.info(
+            "eval.model.loaded",
+            [
+                "model": model.name, "sha256": model.sha256, "fast_path": String(model.usesFastPath),
+                "ms": milliseconds(clock.monotonicNanoseconds - loadStart),
+            ])
         guard let data = FileManager.default.contents(atPath: options.inputPath) else {
-            throw EvaluatorError(code: "io_failed", message: "cannot read input file \(options.inputPath)", operation: "read")
+            throw EvaluatorError(
+                code: "io_failed", message: "cannot read input file \(options.inputPath)", operation: "read")
         }
         let body = [UInt8](data)
         let decodeStart = clock.monotonicNanoseconds
@@ -39,7 +43,9 @@ public enum EvalCommand {
         let inputs = try WallarooCodec.decodeInput(body, format: format, model: model)
         let decodeNanoseconds = clock.monotonicNanoseconds - decodeStart
         let rows = inputs.values.first?.shape.first ?? 0
-        logger.info("eval.input.decoded", ["rows": String(rows), "format": format.rawValue, "ms": milliseconds(decodeNanoseconds)])
+        logger.info(
+            "eval.input.decoded",
+            ["rows": String(rows), "format": format.rawValue, "ms": milliseconds(decodeNanoseconds)])
         if let repetitions = options.benchRepetitions {
             try benchmark(model, inputs: inputs, rows: rows, repetitions: repetitions)
             return 0
@@ -50,7 +56,8 @@ public enum EvalCommand {
         logger.info("eval.model.evaluated", ["rows": String(rows), "ms": milliseconds(elapsed)])
         let response = WallarooCodec.encodeOutput(
             outputs, inputs: inputs, format: format, model: model, pipelineName: options.pipelineName,
-            elapsedNanoseconds: elapsed, timeMillis: clock.wallMicroseconds / 1000, decodeNanoseconds: decodeNanoseconds)
+            elapsedNanoseconds: elapsed, timeMillis: clock.wallMicroseconds / 1000, decodeNanoseconds: decodeNanoseconds
+        )
         FileHandle.standardOutput.write(Data(response))
         FileHandle.standardOutput.write(Data("\n".utf8))
         return 0

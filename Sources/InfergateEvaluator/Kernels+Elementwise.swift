@@ -133,7 +133,8 @@ extension Kernels {
                 dim -= 1
             }
         }
-        let shape = keepDims ? keptShape : data.shape.enumerated().filter { !reduced.contains($0.offset) }.map(\.element)
+        let shape =
+            keepDims ? keptShape : data.shape.enumerated().filter { !reduced.contains($0.offset) }.map(\.element)
         return Value(shape: shape, floats: result)
     }
 }

@@ -30,7 +30,8 @@ extension Kernels {
         for row in 0..<(steps * batch) {
             projected.replaceSubrange((row * gates)..<((row + 1) * gates), with: bias)
         }
-        BLAS.gemm(transB: true, m: steps * batch, n: gates, k: inputSize, a: x.floats, b: w.floats, beta: 1, c: &projected)
+        BLAS.gemm(
+            transB: true, m: steps * batch, n: gates, k: inputSize, a: x.floats, b: w.floats, beta: 1, c: &projected)
 
         var y = [Float](repeating: 0, count: steps * batch * hidden)
         var recurrent = [Float](repeating: 0, count: batch * gates)
@@ -39,7 +40,9 @@ extension Kernels {
             for n in 0..<batch where t < lengths[n] {
                 let gateBase = (t * batch + n) * gates
                 for j in 0..<hidden {
-                    let pre = { (block: Int) in projected[gateBase + block * hidden + j] + recurrent[n * gates + block * hidden + j] }
+                    let pre = { (block: Int) in
+                        projected[gateBase + block * hidden + j] + recurrent[n * gates + block * hidden + j]
+                    }
                     let input = attributes.f.apply(pre(0))
                     let output = attributes.f.apply(pre(1))
                     let forget = attributes.f.apply(pre(2))
@@ -58,7 +61,9 @@ extension Kernels {
         ]
     }
 
-    private static func sequenceLengths(_ context: KernelContext, batch: Int, steps: Int) throws(EvaluatorError) -> [Int] {
+    private static func sequenceLengths(_ context: KernelContext, batch: Int, steps: Int) throws(EvaluatorError)
+        -> [Int]
+    {
         guard let lengths = context.optional(4) else {
             return [Int](repeating: steps, count: batch)
         }
@@ -69,7 +74,9 @@ extension Kernels {
         return list
     }
 
-    private static func initialState(_ context: KernelContext, index: Int, batch: Int, hidden: Int) throws(EvaluatorError) -> [Float] {
+    private static func initialState(_ context: KernelContext, index: Int, batch: Int, hidden: Int)
+        throws(EvaluatorError) -> [Float]
+    {
         guard let state = context.optional(index) else {
             return [Float](repeating: 0, count: batch * hidden)
         }

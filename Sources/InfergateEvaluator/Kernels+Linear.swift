@@ -23,7 +23,9 @@ extension Kernels {
             let biasContext = KernelContext(label: context.label, inputs: [broadcast, bias])
             output = try binary(biasContext, .add).floats.map { $0 * beta }
         }
-        BLAS.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.floats, b: b.floats, beta: 1, c: &output)
+        BLAS.gemm(
+            transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.floats, b: b.floats, beta: 1,
+            c: &output)
         return Value(shape: [m, n], floats: output)
     }
 
@@ -83,7 +85,8 @@ extension Kernels {
                         var total: Float = bias?[m] ?? 0
                         for c in 0..<geometry.inPerGroup {
                             let channel = group * geometry.inPerGroup + c
-                            total += geometry.dot(x.floats, w.floats, n: n, channel: channel, m: m, c: c, oy: oy, ox: ox)
+                            total += geometry.dot(
+                                x.floats, w.floats, n: n, channel: channel, m: m, c: c, oy: oy, ox: ox)
                         }
                         output[base + oy * geometry.outWidth + ox] = total
                     }

@@ -146,14 +146,17 @@ extension Kernels {
         return first.type == .float ? Value(shape: shape, floats: floats) : Value(shape: shape, ints: ints)
     }
 
-    static func split(_ context: KernelContext, axis: Int, sizes: [Int]?, count: Int) throws(EvaluatorError) -> [Value] {
+    static func split(_ context: KernelContext, axis: Int, sizes: [Int]?, count: Int) throws(EvaluatorError) -> [Value]
+    {
         let data = try context.input(0)
         let axis = try context.axis(axis, rank: data.shape.count)
         let extent = data.shape[axis]
-        let sizes = axesArgument(context, sizes) ?? {
-            let each = (extent + count - 1) / count
-            return (0..<count).map { min(each, max(extent - $0 * each, 0)) }
-        }()
+        let sizes =
+            axesArgument(context, sizes)
+            ?? {
+                let each = (extent + count - 1) / count
+                return (0..<count).map { min(each, max(extent - $0 * each, 0)) }
+            }()
         guard sizes.count == count, sizes.reduce(0, +) == extent, sizes.allSatisfy({ $0 >= 0 }) else {
             throw context.fail("split sizes \(sizes) do not divide axis \(axis) of size \(extent)")
         }

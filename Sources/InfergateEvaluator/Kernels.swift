@@ -7,7 +7,9 @@ import Foundation
 /// node; absent optional inputs arrive as nil.
 enum Kernels {
     /// Runs one operator and returns its outputs in ONNX order.
-    static func run(_ op: Operator, _ inputs: [Value?], outputCount: Int, label: String) throws(EvaluatorError) -> [Value] {
+    static func run(_ op: Operator, _ inputs: [Value?], outputCount: Int, label: String) throws(EvaluatorError)
+        -> [Value]
+    {
         let context = KernelContext(label: label, inputs: inputs)
         switch op {
         case .cast(let type): return [cast(try context.input(0), to: type)]

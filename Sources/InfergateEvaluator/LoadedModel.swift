@@ -81,7 +81,8 @@ public struct LoadedModel: Sendable {
                 throw .invalidInput("missing input \(name)")
             }
             guard let declared = inputShapes[name], !declared.isEmpty else { continue }
-            let matches = declared.count == tensor.shape.count
+            let matches =
+                declared.count == tensor.shape.count
                 && zip(declared, tensor.shape).allSatisfy { $0 == nil || $0 == $1 }
             guard matches else {
                 let text = declared.map { $0.map(String.init) ?? "N" }.joined(separator: ", ")

@@ -145,7 +145,8 @@ struct ONNXValueInfo: Sendable {
         return info
     }
 
-    private static func parseType(_ reader: inout ProtobufReader, into info: inout ONNXValueInfo) throws(EvaluatorError) {
+    private static func parseType(_ reader: inout ProtobufReader, into info: inout ONNXValueInfo) throws(EvaluatorError)
+    {
         while !reader.isAtEnd {
             let (field, wireType) = try reader.readKey()
             guard field == 1, wireType == .lengthDelimited else {

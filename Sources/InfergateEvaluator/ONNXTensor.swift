@@ -69,7 +69,8 @@ struct ONNXTensor: Sendable {
             return Value(shape: tensor.dims, floats: values)
         case .int64:
             let width = tensor.dataTypeCode == 7 ? 8 : 4
-            let values = try raw.map { bytes throws(EvaluatorError) in try littleEndianInts(bytes, width: width) } ?? ints
+            let values =
+                try raw.map { bytes throws(EvaluatorError) in try littleEndianInts(bytes, width: width) } ?? ints
             guard values.count == count else {
                 throw .corrupt("onnx: tensor \(tensor.name) holds \(values.count) integers, its shape needs \(count)")
             }
@@ -84,7 +85,8 @@ struct ONNXTensor: Sendable {
         var result = [Float](repeating: 0, count: bytes.count / 4)
         var index = bytes.startIndex
         for slot in result.indices {
-            let bits = UInt32(bytes[index]) | UInt32(bytes[index + 1]) << 8
+            let bits =
+                UInt32(bytes[index]) | UInt32(bytes[index + 1]) << 8
                 | UInt32(bytes[index + 2]) << 16 | UInt32(bytes[index + 3]) << 24
             result[slot] = Float(bitPattern: bits)
             index += 4

@@ -64,12 +64,16 @@ enum Operator: Sendable {
         case "Sub": return .binary(.sub)
         case "Mul": return .binary(.mul)
         case "Div": return .binary(.div)
-        case "Clip": return .clip(min: opset < 11 ? attributes.float("min") : nil, max: opset < 11 ? attributes.float("max") : nil)
+        case "Clip":
+            return .clip(
+                min: opset < 11 ? attributes.float("min") : nil, max: opset < 11 ? attributes.float("max") : nil)
         case "Softmax": return .softmax(axis: attributes.int("axis") ?? (opset < 13 ? 1 : -1))
         case "ReduceMax":
-            return .reduceMax(axes: opset < 18 ? attributes.ints("axes") : nil, keepDims: attributes.int("keepdims") ?? 1 != 0)
+            return .reduceMax(
+                axes: opset < 18 ? attributes.ints("axes") : nil, keepDims: attributes.int("keepdims") ?? 1 != 0)
         case "Concat": return .concat(axis: try attributes.requiredInt("axis"))
-        case "Split": return .split(axis: attributes.int("axis") ?? 0, sizes: opset < 13 ? attributes.ints("split") : nil)
+        case "Split":
+            return .split(axis: attributes.int("axis") ?? 0, sizes: opset < 13 ? attributes.ints("split") : nil)
         case "Reshape": return .reshape(allowZero: attributes.int("allowzero") ?? 0 != 0)
         case "Flatten": return .flatten(axis: attributes.int("axis") ?? 1)
         default:

@@ -123,8 +123,10 @@ import Testing
         let attributes = try lstmAttributes(["hidden_size": .int(1)])
         let outputs = try run(
             .lstm(attributes),
-            [f([1, 1, 1], [0.5]), f([1, 4, 1], [1, 2, 3, 4]), f([1, 4, 1], [0, 0, 0, 0]),
-             f([1, 8], [0.1, 0.1, 0.1, 0.1, 0, 0, 0, 0]), nil, nil, f([1, 1, 1], [2])],
+            [
+                f([1, 1, 1], [0.5]), f([1, 4, 1], [1, 2, 3, 4]), f([1, 4, 1], [0, 0, 0, 0]),
+                f([1, 8], [0.1, 0.1, 0.1, 0.1, 0, 0, 0, 0]), nil, nil, f([1, 1, 1], [2]),
+            ],
             outputs: 3)
         let s = { (x: Double) in 1 / (1 + exp(-x)) }
         let cell = s(1.6) * 2 + s(0.6) * tanh(2.1)
@@ -141,8 +143,10 @@ import Testing
         ])
         let outputs = try run(
             .lstm(attributes),
-            [f([2, 2, 1], [1, 1, 1, 1]), f([1, 4, 1], [1, 1, 1, 1]), f([1, 4, 1], [0, 0, 0, 0]), nil,
-             i([2], [2, 1])],
+            [
+                f([2, 2, 1], [1, 1, 1, 1]), f([1, 4, 1], [1, 1, 1, 1]), f([1, 4, 1], [0, 0, 0, 0]), nil,
+                i([2], [2, 1]),
+            ],
             outputs: 3)
         let g = 0.7
         let c1 = g * tanh(1)

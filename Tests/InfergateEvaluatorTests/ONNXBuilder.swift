@@ -51,7 +51,9 @@ struct ProtobufWriter {
     }
 
     mutating func packedFloats(_ field: Int, _ values: [Float]) {
-        data(field, values.flatMap { value in (0..<4).map { UInt8(truncatingIfNeeded: value.bitPattern >> UInt32(8 * $0)) } })
+        data(
+            field,
+            values.flatMap { value in (0..<4).map { UInt8(truncatingIfNeeded: value.bitPattern >> UInt32(8 * $0)) } })
     }
 }
 
@@ -76,9 +78,13 @@ struct ONNXBuilder {
 
     mutating func output(_ name: String) { outputs.append(name) }
 
-    mutating func floats(_ name: String, _ shape: [Int], _ values: [Float]) { initializers.append((name, shape, 1, values, [])) }
+    mutating func floats(_ name: String, _ shape: [Int], _ values: [Float]) {
+        initializers.append((name, shape, 1, values, []))
+    }
 
-    mutating func ints(_ name: String, _ shape: [Int], _ values: [Int]) { initializers.append((name, shape, 7, [], values)) }
+    mutating func ints(_ name: String, _ shape: [Int], _ values: [Int]) {
+        initializers.append((name, shape, 7, [], values))
+    }
 
     mutating func raw(_ name: String, _ shape: [Int], type: Int) { initializers.append((name, shape, type, [], [])) }
 
@@ -141,12 +147,24 @@ struct ONNXBuilder {
     private static func write(_ name: String, _ value: Attribute, into attribute: inout ProtobufWriter) {
         attribute.string(1, name)
         switch value {
-        case .int(let v): attribute.int(3, v); attribute.int(20, 2)
-        case .float(let v): attribute.fixed32(2, v.bitPattern); attribute.int(20, 1)
-        case .ints(let v): attribute.packedInts(8, v); attribute.int(20, 7)
-        case .floats(let v): attribute.packedFloats(7, v); attribute.int(20, 6)
-        case .string(let v): attribute.string(4, v); attribute.int(20, 3)
-        case .strings(let v): v.forEach { attribute.string(9, $0) }; attribute.int(20, 8)
+        case .int(let v):
+            attribute.int(3, v)
+            attribute.int(20, 2)
+        case .float(let v):
+            attribute.fixed32(2, v.bitPattern)
+            attribute.int(20, 1)
+        case .ints(let v):
+            attribute.packedInts(8, v)
+            attribute.int(20, 7)
+        case .floats(let v):
+            attribute.packedFloats(7, v)
+            attribute.int(20, 6)
+        case .string(let v):
+            attribute.string(4, v)
+            attribute.int(20, 3)
+        case .strings(let v):
+            v.forEach { attribute.string(9, $0) }
+            attribute.int(20, 8)
         }
     }
 }
