@@ -98,7 +98,8 @@ struct InputDecoder {
 
     /// Reads one row `[v, v, ...]` of `name` and checks its width and values.
     private mutating func readRow(name: String, row: Int) throws(EvaluatorError) {
-        var column = columns[name] ?? Column()
+        // Taken out of the dictionary so appending does not copy the whole column (copy-on-write).
+        var column = columns.removeValue(forKey: name) ?? Column()
         guard column.rows == row else {
             throw .invalidInput("row \(row): input \(name) appears twice", row: row)
         }
