@@ -25,6 +25,17 @@ struct WallarooCodecTests {
         #expect(legacy["text_input"] == (try TestData.legacyRows("data-1k.json")))
     }
 
+    @Test func decodesTwentyFiveThousandRowsQuickly() throws {
+        let model = try #require(TestData.model)
+        let body = try TestData.bytes("data-25k.json")
+        let start = ContinuousClock.now
+        let inputs = try WallarooCodec.decodeInput(body, format: .legacy, model: model)
+        let elapsed = ContinuousClock.now - start
+        #expect(inputs["text_input"]?.shape == [24954, 50])
+        // About 0.2 s on the shared 2-core machine; a quadratic slip takes most of a minute.
+        #expect(elapsed < .seconds(5))
+    }
+
     @Test func detectsTheFormatFromTheBody() {
         #expect(WallarooFormat.detect(Array("  {\"a\":1}".utf8)) == .legacy)
         #expect(WallarooFormat.detect(Array("\n[{}]".utf8)) == .pandasRecords)
