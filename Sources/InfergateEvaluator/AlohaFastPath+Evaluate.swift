@@ -78,7 +78,8 @@ extension AlohaFastPath {
             for j in 0..<hidden {
                 logit += h[sorted * hidden + j] * denseWeights[j]
             }
-            fillFeatures(&features, tokens: tokens, row: row, lstmLogit: logit)
+            let lead = sequenceLength - steps[local]
+            fillFeatures(&features, tokens: tokens, row: row, lead: lead, lstmLogit: logit)
             for head in 0..<heads {
                 var total = headBias[head]
                 for feature in 0..<featureCount {
@@ -90,8 +91,15 @@ extension AlohaFastPath {
     }
 
     /// Concatenated features for one row: each conv branch's max-pooled ReLU responses and the LSTM logit.
-    private func fillFeatures(_ features: inout [Float], tokens: UnsafeBufferPointer<Int32>, row: Int, lstmLogit: Float)
-    {
+    ///
+    /// Windows made only of leading padding all give the branch's `paddingResponse`, so they count once.
+    private func fillFeatures(
+        _ features: inout [Float],
+        tokens: UnsafeBufferPointer<Int32>,
+        row: Int,
+        lead: Int,
+        lstmLogit: Float
+    ) {
         let base = row * sequenceLength
         var offset = 0
         for block in featureOrder {
@@ -102,18 +110,24 @@ extension AlohaFastPath {
             }
             let branch = branches[index]
             let filters = branch.filters
+            let lastStart = sequenceLength - branch.kernel
+            let firstReal = min(max(0, lead - branch.kernel + 1), lastStart + 1)
+            // max(relu(x)) over positions == max(0, max(x)): features start at 0.
             for f in 0..<filters {
-                features[offset + f] = 0
+                features[offset + f] = firstReal > 0 ? max(0, branch.paddingResponse[f]) : 0
             }
-            for position in 0...(sequenceLength - branch.kernel) {
-                for f in 0..<filters {
-                    var total = branch.bias[f]
-                    for tap in 0..<branch.kernel {
-                        let token = Int(tokens[base + position + tap])
-                        total += branch.taps[(tap * vocabulary + token) * filters + f]
+            branch.taps.withUnsafeBufferPointer { taps in
+                features.withUnsafeMutableBufferPointer { output in
+                    for position in firstReal..<(lastStart + 1) {
+                        for f in 0..<filters {
+                            var total = branch.bias[f]
+                            for tap in 0..<branch.kernel {
+                                let token = Int(tokens[base + position + tap])
+                                total += taps[(tap * vocabulary + token) * filters + f]
+                            }
+                            output[offset + f] = max(output[offset + f], total)
+                        }
                     }
-                    // max(relu(x)) over positions == max(0, max(x)): features start at 0.
-                    features[offset + f] = max(features[offset + f], total)
                 }
             }
             offset += filters

@@ -13,6 +13,8 @@ struct AlohaFastPath: Sendable {
         /// [kernel][vocabulary][filters]: Σ_c W[f][c][j] · emb[v][c].
         let taps: [Float]
         let bias: [Float]
+        /// The response to a window of padding only: bias + Σ_j taps[j][0].
+        let paddingResponse: [Float]
     }
 
     let vocabulary: Int
@@ -76,7 +78,10 @@ struct AlohaFastPath: Sendable {
                     }
                 }
             }
-            return ConvBranch(kernel: kernel, filters: filters, taps: taps, bias: conv.bias)
+            let padding = (0..<filters).map { f in
+                (0..<kernel).reduce(conv.bias[f]) { $0 + taps[($1 * embedding.shape[0]) * filters + f] }
+            }
+            return ConvBranch(kernel: kernel, filters: filters, taps: taps, bias: conv.bias, paddingResponse: padding)
         }
         featureOrder = match.featureOrder
         featureCount = match.headWeights.shape[0]
