@@ -4,6 +4,7 @@
 /// starting from the precomputed state after its padding. At every step the active rows are a prefix of
 /// the sorted order, so one GEMM of [active × hidden]·[hidden × 4·hidden] serves them all.
 extension AlohaFastPath {
+    /// Runs the recurrence for one chunk; on return `h` and `c` hold each row's final state, in sorted order.
     func runRecurrence(
         _ range: Range<Int>,
         order: [Int],

@@ -39,6 +39,7 @@ struct AlohaFastPath: Sendable {
     let headBias: [Float]
     let heads: Int
 
+    /// Folds the matched graph's weights into per-token tables, or nil when the graph is not Aloha-shaped.
     init?(graph: ONNXGraph, opset: Int) {
         guard let match = AlohaGraphMatch(graph: graph, opset: opset), let lstmAttributes = match.lstm else {
             return nil

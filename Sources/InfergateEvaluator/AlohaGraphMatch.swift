@@ -25,6 +25,7 @@ struct AlohaGraphMatch {
     var headWeights = Value(shape: [], floats: [])
     var headBias: [Float] = []
 
+    /// Matches the whole structure and collects its weights; nil on the first difference.
     init?(graph: ONNXGraph, opset: Int) {
         let producers = Dictionary(
             graph.nodes.flatMap { node in node.outputs.map { ($0, node) } }, uniquingKeysWith: { first, _ in first })

@@ -20,6 +20,7 @@ struct ConvGeometry {
     var outputPlane: Int { outHeight * outWidth }
     var outputCount: Int { batch * outChannels * outputPlane }
 
+    /// Resolves sizes from the input and weight shapes, throwing when they do not fit together.
     init(_ context: KernelContext, x: [Int], w: [Int], _ attributes: ConvAttributes) throws(EvaluatorError) {
         let twoD = x.count == 4
         let group = attributes.group
@@ -58,6 +59,7 @@ struct ConvGeometry {
         }
     }
 
+    /// The output shape in the input's own rank (NCW or NCHW).
     func outputShape(spatial: Int) -> [Int] {
         spatial == 2 ? [batch, outChannels, outHeight, outWidth] : [batch, outChannels, outWidth]
     }

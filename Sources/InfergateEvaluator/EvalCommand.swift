@@ -103,6 +103,7 @@ struct EvalOptions {
     var pipelineName = "infergate-local"
     var benchRepetitions: Int?
 
+    /// Parses `--flag value` pairs; nil on an unknown flag, a missing value or a missing path.
     init?(_ arguments: [String]) {
         var remaining = arguments[...]
         while let flag = remaining.popFirst() {

@@ -27,22 +27,27 @@ public struct EvaluatorError: Error, Sendable, CustomStringConvertible {
         return "\(code): \(message)\(rowText)"
     }
 
+    /// A file that is not well-formed protobuf/ONNX.
     static func corrupt(_ message: String) -> EvaluatorError {
         EvaluatorError(code: "model_load_failed", message: message, operation: "load")
     }
 
+    /// A well-formed model whose graph is wired wrongly.
     static func invalidModel(_ message: String) -> EvaluatorError {
         EvaluatorError(code: "invalid_model", message: message, operation: "load")
     }
 
+    /// A node, attribute or data type the evaluator does not implement; `node` names it.
     static func unsupported(_ code: String, node: String, _ message: String) -> EvaluatorError {
         EvaluatorError(code: code, message: "node \(node): \(message)", operation: "load")
     }
 
+    /// A request the model cannot take; `row` is the zero-based row at fault.
     static func invalidInput(_ message: String, row: Int? = nil) -> EvaluatorError {
         EvaluatorError(code: "invalid_input", message: message, row: row, operation: "decode")
     }
 
+    /// A shape or value problem found while running `node`.
     static func evaluation(node: String, _ message: String) -> EvaluatorError {
         EvaluatorError(code: "evaluation_failed", message: "node \(node): \(message)")
     }

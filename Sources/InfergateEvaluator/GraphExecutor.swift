@@ -20,6 +20,7 @@ struct GraphExecutor: Sendable {
     let outputSlots: [(name: String, slot: Int)]
     let initializers: [String: Value]
 
+    /// Compiles and checks every node; throws the first unsupported or mis-wired one.
     init(graph: ONNXGraph, opset: Int) throws(EvaluatorError) {
         guard !graph.hasSparseInitializers else {
             throw .invalidModel("sparse initializers are not supported")

@@ -27,6 +27,7 @@ struct JSONScanner {
         return true
     }
 
+    /// Consumes `byte` or throws `invalid_input` naming the byte offset.
     mutating func expect(_ byte: Character) throws(EvaluatorError) {
         guard consume(byte) else {
             throw .invalidInput("malformed JSON: expected '\(byte)' at byte \(position)")

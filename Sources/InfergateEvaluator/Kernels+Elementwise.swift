@@ -3,6 +3,7 @@ import Foundation
 /// Element-wise and reduction operators: Relu, Sigmoid, Tanh, Exp, Log, Identity, Add, Sub, Mul, Div,
 /// Clip, Softmax, ReduceMax.
 extension Kernels {
+    /// Relu, Sigmoid, Tanh, Exp, Log or Identity, element by element.
     static func unary(_ context: KernelContext, _ kind: Operator.UnaryKind) throws(EvaluatorError) -> Value {
         if kind == .identity {
             return try context.input(0)
@@ -28,6 +29,7 @@ extension Kernels {
         return e / (1 + e)
     }
 
+    /// Add, Sub, Mul or Div with numpy broadcasting.
     static func binary(_ context: KernelContext, _ kind: Operator.BinaryKind) throws(EvaluatorError) -> Value {
         let lhs = try context.floats(0)
         let rhs = try context.floats(1)
@@ -70,6 +72,7 @@ extension Kernels {
         return Value(shape: shape, floats: result)
     }
 
+    /// Clip with bounds from attributes (opset < 11) or optional inputs.
     static func clip(_ context: KernelContext, min low: Float?, max high: Float?) throws(EvaluatorError) -> Value {
         var data = try context.floats(0)
         let low = low ?? context.optional(1)?.floats.first ?? -.greatestFiniteMagnitude
@@ -78,6 +81,7 @@ extension Kernels {
         return data
     }
 
+    /// Softmax along one axis, shifted by the maximum for stability.
     static func softmax(_ context: KernelContext, axis: Int) throws(EvaluatorError) -> Value {
         var data = try context.floats(0)
         let axis = try context.axis(axis, rank: data.shape.count)
@@ -105,6 +109,7 @@ extension Kernels {
         return data
     }
 
+    /// ReduceMax over the listed axes (all when none), keeping them as 1s when asked.
     static func reduceMax(_ context: KernelContext, axes: [Int]?, keepDims: Bool) throws(EvaluatorError) -> Value {
         let data = try context.floats(0)
         let rank = data.shape.count

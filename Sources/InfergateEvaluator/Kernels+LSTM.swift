@@ -3,6 +3,7 @@
 /// Gate blocks in W, R and B are in ONNX order i, o, f, c. Rows past their `sequence_lens` keep their state
 /// and write zeros to Y, as the specification says.
 extension Kernels {
+    /// Runs the sequence and returns Y [seq, 1, batch, hidden], Y_h and Y_c [1, batch, hidden].
     static func lstm(_ context: KernelContext, _ attributes: LSTMAttributes) throws(EvaluatorError) -> [Value] {
         let x = try context.floats(0)
         let w = try context.floats(1)

@@ -1,5 +1,6 @@
 /// Linear operators: Gemm, MatMul (with batch broadcasting) and Conv (1-D and 2-D, grouped).
 extension Kernels {
+    /// alpha · op(A) · op(B) + beta · C, with C broadcast to [M, N].
     static func gemm(
         _ context: KernelContext,
         alpha: Float,
@@ -29,6 +30,7 @@ extension Kernels {
         return Value(shape: [m, n], floats: output)
     }
 
+    /// numpy matmul: 1-D operands promoted, leading dimensions broadcast.
     static func matMul(_ context: KernelContext) throws(EvaluatorError) -> Value {
         var a = try context.floats(0)
         var b = try context.floats(1)
@@ -66,6 +68,7 @@ extension Kernels {
         return Value(shape: shape, floats: output)
     }
 
+    /// Direct convolution with bias; clear rather than fast (the Aloha path avoids it).
     static func conv(_ context: KernelContext, _ attributes: ConvAttributes) throws(EvaluatorError) -> Value {
         let x = try context.floats(0)
         let w = try context.floats(1)

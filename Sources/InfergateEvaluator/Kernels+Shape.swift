@@ -1,5 +1,6 @@
 /// Data-movement operators: Cast, Gather, Transpose, Squeeze, Unsqueeze, Concat, Split, Reshape, Flatten.
 extension Kernels {
+    /// Converts between float32 and int64 storage.
     static func cast(_ value: Value, to type: ElementType) -> Value {
         switch (value.type, type) {
         case (.float, .int64):
@@ -18,6 +19,7 @@ extension Kernels {
         }
     }
 
+    /// Gather along `axis`; negative indices count from the end, others out of range throw.
     static func gather(_ context: KernelContext, axis: Int) throws(EvaluatorError) -> Value {
         let data = try context.input(0)
         let indices = try context.input(1)
@@ -44,6 +46,7 @@ extension Kernels {
         return picking(data, shape: shape, sources: sources)
     }
 
+    /// Permutes dimensions (reverses them when `perm` is absent).
     static func transpose(_ context: KernelContext, perm: [Int]?) throws(EvaluatorError) -> Value {
         let data = try context.input(0)
         let rank = data.shape.count
@@ -79,6 +82,7 @@ extension Kernels {
         attribute ?? context.optional(1)?.intList
     }
 
+    /// Removes size-1 dimensions: the listed ones, or all of them.
     static func squeeze(_ context: KernelContext, axes: [Int]?) throws(EvaluatorError) -> Value {
         var data = try context.input(0)
         let rank = data.shape.count
@@ -98,6 +102,7 @@ extension Kernels {
         return data
     }
 
+    /// Inserts size-1 dimensions at the listed output positions.
     static func unsqueeze(_ context: KernelContext, axes: [Int]?) throws(EvaluatorError) -> Value {
         var data = try context.input(0)
         guard let axes = axesArgument(context, axes) else {
@@ -112,6 +117,7 @@ extension Kernels {
         return data
     }
 
+    /// Joins inputs of equal rank and type along `axis`.
     static func concat(_ context: KernelContext, axis: Int) throws(EvaluatorError) -> Value {
         let parts = try context.inputs.indices.map { index throws(EvaluatorError) in try context.input(index) }
         let first = parts[0]
@@ -146,6 +152,7 @@ extension Kernels {
         return first.type == .float ? Value(shape: shape, floats: floats) : Value(shape: shape, ints: ints)
     }
 
+    /// Splits along `axis` by the given sizes, or into equal parts (the last may be smaller).
     static func split(_ context: KernelContext, axis: Int, sizes: [Int]?, count: Int) throws(EvaluatorError) -> [Value]
     {
         let data = try context.input(0)
@@ -178,6 +185,7 @@ extension Kernels {
         return results
     }
 
+    /// Reshape with ONNX's 0 (copy) and -1 (infer) conventions.
     static func reshape(_ context: KernelContext, allowZero: Bool) throws(EvaluatorError) -> Value {
         var data = try context.input(0)
         var shape = try context.input(1).intList
@@ -198,6 +206,7 @@ extension Kernels {
         return data
     }
 
+    /// Collapses to 2-D around `axis`.
     static func flatten(_ context: KernelContext, axis: Int) throws(EvaluatorError) -> Value {
         var data = try context.input(0)
         let rank = data.shape.count

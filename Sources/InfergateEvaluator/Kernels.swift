@@ -40,6 +40,7 @@ struct KernelContext {
     let label: String
     let inputs: [Value?]
 
+    /// The required input at `index`.
     func input(_ index: Int) throws(EvaluatorError) -> Value {
         guard index < inputs.count, let value = inputs[index] else {
             throw fail("input \(index) is missing")
@@ -47,10 +48,12 @@ struct KernelContext {
         return value
     }
 
+    /// The optional input at `index`, nil when absent.
     func optional(_ index: Int) -> Value? {
         index < inputs.count ? inputs[index] : nil
     }
 
+    /// The required input at `index`, which must be float32.
     func floats(_ index: Int) throws(EvaluatorError) -> Value {
         let value = try input(index)
         guard value.type == .float else {
@@ -59,6 +62,7 @@ struct KernelContext {
         return value
     }
 
+    /// An `evaluation_failed` error naming this node.
     func fail(_ message: String) -> EvaluatorError {
         .evaluation(node: label, message)
     }
@@ -75,6 +79,7 @@ struct KernelContext {
 
 /// Row-major stride helpers shared by the kernels.
 enum Shape {
+    /// Row-major strides in elements.
     static func strides(_ shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)
         var running = 1

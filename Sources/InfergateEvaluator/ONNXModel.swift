@@ -61,6 +61,7 @@ struct ONNXGraph: Sendable {
     var outputs: [ONNXValueInfo] = []
     var hasSparseInitializers = false
 
+    /// Decodes a GraphProto; subgraphs and unknown fields are skipped.
     static func parse(_ reader: inout ProtobufReader) throws(EvaluatorError) -> ONNXGraph {
         var graph = ONNXGraph()
         while !reader.isAtEnd {
@@ -99,6 +100,7 @@ struct ONNXNode: Sendable {
     /// The node's name, or a description from its type and first output when unnamed.
     var label: String { name.isEmpty ? "\(opType)(\(outputs.first ?? "?"))" : "\(name) (\(opType))" }
 
+    /// Decodes a NodeProto.
     static func parse(_ reader: inout ProtobufReader) throws(EvaluatorError) -> ONNXNode {
         var node = ONNXNode()
         while !reader.isAtEnd {
@@ -130,6 +132,7 @@ struct ONNXValueInfo: Sendable {
     var elementTypeCode = 0
     var shape: [Int?]?
 
+    /// Decodes a ValueInfoProto (tensor types only).
     static func parse(_ reader: inout ProtobufReader) throws(EvaluatorError) -> ONNXValueInfo {
         var info = ONNXValueInfo()
         while !reader.isAtEnd {

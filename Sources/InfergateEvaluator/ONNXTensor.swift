@@ -9,6 +9,7 @@ struct ONNXTensor: Sendable {
     var dataTypeCode = 0
     var value = Value(shape: [], floats: [])
 
+    /// Decodes a TensorProto and checks its data against its shape and type.
     static func parse(_ reader: inout ProtobufReader) throws(EvaluatorError) -> ONNXTensor {
         var tensor = ONNXTensor()
         var dims: [Int64] = []
@@ -126,6 +127,7 @@ struct ONNXAttribute: Sendable {
     var strings: [String] = []
     var hasGraph = false
 
+    /// Decodes an AttributeProto; graph-valued attributes are only flagged.
     static func parse(_ reader: inout ProtobufReader) throws(EvaluatorError) -> ONNXAttribute {
         var attribute = ONNXAttribute()
         while !reader.isAtEnd {

@@ -98,6 +98,7 @@ struct AttributeReader {
 
     func strings(_ name: String) -> [String]? { node.attributes[name]?.strings }
 
+    /// The attribute, or `unsupported_attribute` when it is missing.
     func requiredInt(_ name: String) throws(EvaluatorError) -> Int {
         guard let value = int(name) else {
             throw .unsupported("unsupported_attribute", node: node.label, "required attribute \(name) is missing")
@@ -105,6 +106,7 @@ struct AttributeReader {
         return value
     }
 
+    /// The attribute, or `unsupported_attribute` when it is missing.
     func requiredInts(_ name: String) throws(EvaluatorError) -> [Int] {
         guard let value = ints(name) else {
             throw .unsupported("unsupported_attribute", node: node.label, "required attribute \(name) is missing")
@@ -112,6 +114,7 @@ struct AttributeReader {
         return value
     }
 
+    /// An `unsupported_attribute` error naming this node.
     func unsupported(_ message: String) -> EvaluatorError {
         .unsupported("unsupported_attribute", node: node.label, message)
     }

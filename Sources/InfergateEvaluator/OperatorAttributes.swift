@@ -17,6 +17,7 @@ struct LSTMAttributes: Sendable {
         case relu
         case hardSigmoid(alpha: Float, beta: Float)
 
+        /// The activation of one value.
         func apply(_ x: Float) -> Float {
             switch self {
             case .sigmoid: 1 / (1 + (-x).exponential)
@@ -27,6 +28,7 @@ struct LSTMAttributes: Sendable {
         }
     }
 
+    /// Checks and reads the LSTM attributes; unsupported ones throw naming the node.
     init(_ attributes: AttributeReader) throws(EvaluatorError) {
         hiddenSize = try attributes.requiredInt("hidden_size")
         layout = attributes.int("layout") ?? 0
@@ -74,6 +76,7 @@ struct ConvAttributes: Sendable {
     var dilations: [Int]?
     var group: Int
 
+    /// Checks and reads the Conv attributes; SAME padding and group < 1 throw.
     init(_ attributes: AttributeReader) throws(EvaluatorError) {
         kernelShape = attributes.ints("kernel_shape")
         pads = attributes.ints("pads")

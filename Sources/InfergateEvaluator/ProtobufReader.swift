@@ -16,10 +16,12 @@ struct ProtobufReader {
     private(set) var position: Int
     let end: Int
 
+    /// A reader over a whole buffer.
     init(bytes: [UInt8]) {
         self.init(bytes: bytes, range: 0..<bytes.count)
     }
 
+    /// A reader over one nested message inside `bytes`.
     init(bytes: [UInt8], range: Range<Int>) {
         self.bytes = bytes
         self.position = range.lowerBound

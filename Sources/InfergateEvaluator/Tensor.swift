@@ -6,6 +6,7 @@ public struct Tensor: Sendable, Equatable {
     public var shape: [Int]
     public var data: [Float]
 
+    /// A tensor; `data.count` must equal the product of `shape` (a programmer error otherwise).
     public init(shape: [Int], data: [Float]) {
         precondition(shape.reduce(1, *) == data.count, "tensor data does not match its shape")
         self.shape = shape
@@ -37,6 +38,7 @@ struct Value: Sendable {
     var floats: [Float]
     var ints: [Int64]
 
+    /// A float32 value.
     init(shape: [Int], floats: [Float]) {
         self.shape = shape
         self.type = .float
@@ -44,6 +46,7 @@ struct Value: Sendable {
         self.ints = []
     }
 
+    /// An int64 value.
     init(shape: [Int], ints: [Int64]) {
         self.shape = shape
         self.type = .int64

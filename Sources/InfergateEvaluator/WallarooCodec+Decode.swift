@@ -10,6 +10,7 @@ struct InputDecoder {
     private let model: LoadedModel
     private var columns: [String: Column] = [:]
 
+    /// A decoder for one request body against one model.
     init(body: [UInt8], model: LoadedModel) {
         self.scanner = JSONScanner(body)
         self.model = model
