@@ -58,6 +58,9 @@ public enum EvalCommand {
             outputs, inputs: inputs, format: format, model: model, pipelineName: options.pipelineName,
             elapsedNanoseconds: elapsed, timeMillis: clock.wallMicroseconds / 1000, decodeNanoseconds: decodeNanoseconds
         )
+        logger.info(
+            "eval.output.encoded",
+            ["bytes": String(response.count), "ms": milliseconds(clock.monotonicNanoseconds - evaluateStart - elapsed)])
         FileHandle.standardOutput.write(Data(response))
         FileHandle.standardOutput.write(Data("\n".utf8))
         return 0

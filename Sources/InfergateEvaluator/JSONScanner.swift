@@ -14,21 +14,24 @@ struct JSONScanner {
 
     /// The next non-whitespace byte, without consuming it (nil at the end).
     mutating func peek() -> UInt8? {
-        while position < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[position]) {
-            position += 1
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x0A, 0x0D, 0x09: position += 1
+            default: return bytes[position]
+            }
         }
-        return position < bytes.count ? bytes[position] : nil
+        return nil
     }
 
     /// Consumes `byte` if it comes next.
-    mutating func consume(_ byte: Character) -> Bool {
-        guard let ascii = byte.asciiValue, peek() == ascii else { return false }
+    mutating func consume(_ byte: Unicode.Scalar) -> Bool {
+        guard peek() == UInt8(ascii: byte) else { return false }
         position += 1
         return true
     }
 
     /// Consumes `byte` or throws `invalid_input` naming the byte offset.
-    mutating func expect(_ byte: Character) throws(EvaluatorError) {
+    mutating func expect(_ byte: Unicode.Scalar) throws(EvaluatorError) {
         guard consume(byte) else {
             throw .invalidInput("malformed JSON: expected '\(byte)' at byte \(position)")
         }

@@ -9,11 +9,14 @@ struct InputDecoder {
     private var scanner: JSONScanner
     private let model: LoadedModel
     private var columns: [String: Column] = [:]
+    /// Read once: `model.tokenLimit` reaches into the fast path, too costly per value.
+    private let tokenLimit: Int?
 
     /// A decoder for one request body against one model.
     init(body: [UInt8], model: LoadedModel) {
         self.scanner = JSONScanner(body)
         self.model = model
+        self.tokenLimit = model.tokenLimit
     }
 
     /// The number of values per row the model declares for an input, when all its dimensions are fixed.
@@ -135,7 +138,7 @@ struct InputDecoder {
         guard value.isFinite else {
             throw .invalidInput("row \(row): \(name)[\(index)] is out of the float32 range", row: row)
         }
-        if let limit = model.tokenLimit, !(value >= 0 && value < Float(limit) && value == value.rounded()) {
+        if let limit = tokenLimit, !(value >= 0 && value < Float(limit) && value == value.rounded()) {
             throw .invalidInput(
                 "row \(row): \(name)[\(index)] is \(value), token ids must be whole numbers 0...\(limit - 1)",
                 row: row)

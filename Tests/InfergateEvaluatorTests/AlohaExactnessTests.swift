@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import InfergateEvaluator
@@ -44,6 +45,21 @@ struct AlohaExactnessTests {
         }
         print("aloha max abs difference (fast path \(fastPath)): \(worst)")
         #expect(worst < 1e-5)
+    }
+
+    @Test func oneModelServesSeveralThreadsAtOnce() throws {
+        let model = try #require(TestData.model)
+        let input = ["text_input": try TestData.legacyRows("data-1k.json")]
+        let reference = try model.evaluate(input)
+        let results = Mutex<[[String: Tensor]]>([])
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            if let outputs = try? model.evaluate(input) {
+                results.withLock { $0.append(outputs) }
+            }
+        }
+        let collected = results.withLock { $0 }
+        #expect(collected.count == 4)
+        #expect(collected.allSatisfy { $0 == reference })
     }
 
     @Test func fastPathMatchesGenericExecutor() throws {
