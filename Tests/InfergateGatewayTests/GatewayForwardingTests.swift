@@ -143,3 +143,51 @@ import Testing
         #expect(!metrics.text.contains("/v1/api"))
     }
 }
+
+/// Requests the HTTP front refuses on its own still get a JSON answer and an audit row.
+@Suite(.serialized) struct GatewayRejectionTests {
+    @Test func oversizedBodyIsRefusedAndAudited() async throws {
+        let harness = try await GatewayHarness(extra: #", "server": {"listen": "127.0.0.1:0", "max_body_bytes": 1024}"#)
+        defer { Task { await harness.stop() } }
+        let response = try await harness.send(body: Array(repeating: UInt8(ascii: "a"), count: 4_096))
+        #expect(response.status == 413)
+        #expect(response.json?["source"] as? String == "gateway")
+        #expect(harness.standIn.stats.pipelineRequests == 0)
+        var rows: [[String: Any]] = []
+        for _ in 0..<50 where rows.isEmpty {
+            try await Task.sleep(for: .milliseconds(20))
+            rows = try harness.auditRows("status, served_by, error_code")
+        }
+        #expect(rows.first?["status"] as? Int == 413)
+        #expect(rows.first?["served_by"] as? String == "gateway")
+    }
+
+    @Test func thousandConcurrentSlowRequestsAreHeldOnFewThreads() async throws {
+        let harness = try await GatewayHarness(extra: #", "server": {"listen": "127.0.0.1:0", "max_connections": 4096}"#)
+        defer { Task { await harness.stop() } }
+        try await harness.waitUntilReady()
+        harness.standIn.setPipelineBehaviour(.delay(milliseconds: 1_500))
+        let threadsBefore = Self.threadCount()
+        async let statuses = withTaskGroup(of: Int.self) { group in
+            for _ in 0..<1_000 {
+                group.addTask { (try? await harness.send(timeoutMilliseconds: 30_000))?.status ?? -1 }
+            }
+            var all: [Int] = []
+            for await status in group {
+                all.append(status)
+            }
+            return all
+        }
+        try await Task.sleep(for: .milliseconds(1_000))
+        let threadsDuring = Self.threadCount()
+        let results = await statuses
+        #expect(results.count == 1_000)
+        #expect(results.allSatisfy { $0 == 200 }, "not 200: \(results.filter { $0 != 200 }.count)")
+        // Gateway, stand-in and client share this process: threads must not grow with requests.
+        #expect(threadsDuring - threadsBefore < 64, "threads grew from \(threadsBefore) to \(threadsDuring)")
+    }
+
+    private static func threadCount() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0
+    }
+}
