@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 
 scripts/install-deps.sh
+# Style report (120 columns, one blank line, the checked-in .swift-format); warnings do not fail the run.
+swift format lint -r Sources Tests 2>&1 | tail -n 20 || true
 swift build --build-tests
 # Suites share two cores; serial runs keep the timing-sensitive ones (rates, token expiry) honest.
 swift test --skip-build --no-parallel "$@"

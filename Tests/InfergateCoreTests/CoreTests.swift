@@ -1,10 +1,12 @@
 import Testing
+
 @testable import InfergateCore
 
 @Suite struct SHA256Tests {
     @Test func knownDigests() {
         #expect(SHA256.hexDigest(Array("".utf8)) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hexDigest(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            SHA256.hexDigest(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
     @Test func fingerprintIsShortAndStable() {
@@ -24,7 +26,7 @@ import Testing
         #expect(headers.values(for: "X-A") == ["1", "2"])
         headers.replaceOrAdd(name: "X-a", value: "3")
         #expect(headers.values(for: "x-a") == ["3"])
-        #expect(!"X-B".equalsIgnoringASCIICase("X-[") )
+        #expect(!"X-B".equalsIgnoringASCIICase("X-["))
     }
 }
 

@@ -65,7 +65,8 @@ import Testing
         let traversal = error(#"{"routes": [{"name": "a", "path": "/a/../b", "upstream": "http://x/y"}]}"#)
         #expect(traversal?.key == "routes[0].path")
 
-        let dangling = error(#"{"routes": [{"name": "a", "path": "/a", "upstream": "http://x/y", "token_provider": "nope"}]}"#)
+        let dangling = error(
+            #"{"routes": [{"name": "a", "path": "/a", "upstream": "http://x/y", "token_provider": "nope"}]}"#)
         #expect(dangling?.key == "routes[0].token_provider")
     }
 
@@ -84,7 +85,8 @@ import Testing
     }
 
     @Test func secretValuesAreRedactedInErrors() {
-        let wrongType = error(#"{"token_providers": {"w": {"token_url": "http://h/t", "client_id": "c", "client_secret": 12345}}}"#)
+        let wrongType = error(
+            #"{"token_providers": {"w": {"token_url": "http://h/t", "client_id": "c", "client_secret": 12345}}}"#)
         #expect(wrongType?.value == "***")
     }
 

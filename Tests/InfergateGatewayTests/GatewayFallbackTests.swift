@@ -61,7 +61,10 @@ struct GatewayFallbackTests {
                         let response = try? await harness.send(body: Self.dataOne)
                         let elapsed = Date().timeIntervalSince(started) * 1000
                         results.append(
-                            (response?.status ?? -1, elapsed, response?.body ?? [], response?.headers["X-Infergate-Served-By"])
+                            (
+                                response?.status ?? -1, elapsed, response?.body ?? [],
+                                response?.headers["X-Infergate-Served-By"]
+                            )
                         )
                     }
                     return results
@@ -94,7 +97,9 @@ struct GatewayFallbackTests {
         }
         let upP99 = Self.percentile(up.map(\.1), 0.99)
         let downP99 = Self.percentile(down.map(\.1), 0.99)
-        print("fallback latency: pipeline up p99 \(upP99) ms (\(up.count) requests); down p99 \(downP99) ms (\(down.count) requests)")
+        print(
+            "fallback latency: pipeline up p99 \(upP99) ms (\(up.count) requests); down p99 \(downP99) ms (\(down.count) requests)"
+        )
 
         let rows = try harness.auditRows("served_by, fallback_reason", where: "served_by = 'local-model'")
         #expect(rows.count == local.count)
@@ -180,8 +185,11 @@ struct GatewayFallbackTests {
         try await harness.waitUntilReady()
         harness.standIn.setPipelineBehaviour(.status(503, body: "down", contentType: "text/plain"))
 
-        let records = Array(#"[{"text_input":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,28,16,32,23,29,32,30,19,26,17]}]"#.utf8)
-        let pandas = try await harness.send(headers: ["Content-Type": "application/json; format=pandas-records"], body: records)
+        let records = Array(
+            #"[{"text_input":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,28,16,32,23,29,32,30,19,26,17]}]"#
+                .utf8)
+        let pandas = try await harness.send(
+            headers: ["Content-Type": "application/json; format=pandas-records"], body: records)
         #expect(pandas.status == 200)
         #expect(pandas.headers["Content-Type"] == "application/json; format=pandas-records")
         let list = try #require(try JSONSerialization.jsonObject(with: Data(pandas.body)) as? [[String: Any]])

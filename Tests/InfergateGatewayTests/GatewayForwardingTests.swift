@@ -67,7 +67,8 @@ import Testing
         #expect(response.status == 500)
         #expect(response.text == legacyError)
 
-        harness.standIn.setPipelineBehaviour(.status(400, body: "tensor values may not be null", contentType: "text/plain"))
+        harness.standIn.setPipelineBehaviour(
+            .status(400, body: "tensor values may not be null", contentType: "text/plain"))
         let badInput = try await harness.send()
         #expect(badInput.status == 400)
         #expect(badInput.text == "tensor values may not be null")
@@ -163,7 +164,8 @@ import Testing
     }
 
     @Test func thousandConcurrentSlowRequestsAreHeldOnFewThreads() async throws {
-        let harness = try await GatewayHarness(extra: #", "server": {"listen": "127.0.0.1:0", "max_connections": 4096}"#)
+        let harness = try await GatewayHarness(
+            extra: #", "server": {"listen": "127.0.0.1:0", "max_connections": 4096}"#)
         defer { Task { await harness.stop() } }
         try await harness.waitUntilReady()
         harness.standIn.setPipelineBehaviour(.delay(milliseconds: 1_500))

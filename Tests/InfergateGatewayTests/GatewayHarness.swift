@@ -43,7 +43,8 @@ final class GatewayHarness: Sendable {
         var standInConfiguration = WallarooStandIn.Configuration()
         standInConfiguration.tokenLifetimeSeconds = tokenLifetimeSeconds
         standInConfiguration.pipelineName = standInPipeline
-        let standIn = WallarooStandIn(configuration: standInConfiguration, logger: Logger(label: "standin", minimumLevel: .error))
+        let standIn = WallarooStandIn(
+            configuration: standInConfiguration, logger: Logger(label: "standin", minimumLevel: .error))
         _ = try standIn.start()
         standIn.setTokenBehaviour(initialTokenBehaviour)
         self.standIn = standIn
@@ -100,7 +101,9 @@ final class GatewayHarness: Sendable {
     func auditRows(_ columns: String = "*", where condition: String = "1") throws -> [[String: Any]] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = ["-json", "-readonly", auditPath, "SELECT \(columns) FROM audit_rows WHERE \(condition) ORDER BY seq"]
+        process.arguments = [
+            "-json", "-readonly", auditPath, "SELECT \(columns) FROM audit_rows WHERE \(condition) ORDER BY seq",
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()

@@ -144,7 +144,8 @@ import Testing
     }
 
     @Test func sourcesOutsideTheAllowedRangesAreRefusedFirst() async throws {
-        let harness = try await GatewayHarness(extra: #", "server": {"listen": "127.0.0.1:0", "allowed_sources": ["10.0.0.0/8"]}"#)
+        let harness = try await GatewayHarness(
+            extra: #", "server": {"listen": "127.0.0.1:0", "allowed_sources": ["10.0.0.0/8"]}"#)
         defer { Task { await harness.stop() } }
         let response = try await harness.send()
         #expect(response.status == 403)

@@ -50,7 +50,11 @@ final class GatewayProcess: @unchecked Sendable {
                 let digits = text[range.upperBound...].prefix { $0.isNumber }
                 port = Int(digits) ?? 0
                 // Keep draining stderr so the child never blocks on a full pipe.
-                handle.readabilityHandler = { $0.availableData.isEmpty ? ($0.readabilityHandler = nil) : () }
+                handle.readabilityHandler = { handle in
+                    if handle.availableData.isEmpty {
+                        handle.readabilityHandler = nil
+                    }
+                }
                 return
             }
         }

@@ -58,10 +58,10 @@ struct GatewayProcessTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let good = directory + "/good.json"
         try #"""
-            {"token_providers": {"w": {"token_url": "http://127.0.0.1:1/t", "client_id": "c",
-                                       "client_secret": "super-secret-value"}},
-             "routes": [{"name": "a", "path": "/a", "upstream": "http://127.0.0.1:1/a", "token_provider": "w"}]}
-            """#.write(toFile: good, atomically: true, encoding: .utf8)
+        {"token_providers": {"w": {"token_url": "http://127.0.0.1:1/t", "client_id": "c",
+                                   "client_secret": "super-secret-value"}},
+         "routes": [{"name": "a", "path": "/a", "upstream": "http://127.0.0.1:1/a", "token_provider": "w"}]}
+        """#.write(toFile: good, atomically: true, encoding: .utf8)
         let checked = try run(["check", "--config", good])
         #expect(checked.status == 0)
         #expect(checked.output.contains("\"client_secret\" : \"***\""))
@@ -91,7 +91,9 @@ struct GatewayProcessTests {
         let url = "http://127.0.0.1:\(gateway.port)/infer"
         let slow = Task {
             try await client.perform(
-                UpstreamRequest(method: "POST", url: url, headers: ["Content-Type": "application/json"], body: Array(#"{"text_input":[[1,2,3]]}"#.utf8))
+                UpstreamRequest(
+                    method: "POST", url: url, headers: ["Content-Type": "application/json"],
+                    body: Array(#"{"text_input":[[1,2,3]]}"#.utf8))
             )
         }
         try await Task.sleep(for: .milliseconds(300))
@@ -114,11 +116,14 @@ struct GatewayProcessTests {
         try gateway.waitUntilListening()
         let client = try TransferEngine(logger: Logger(label: "client", minimumLevel: .error))
         let newURL = "http://127.0.0.1:\(gateway.port)/second"
-        let before = try await client.perform(UpstreamRequest(method: "POST", url: newURL, body: Array(#"{"text_input":[[1,2,3]]}"#.utf8)))
+        let before = try await client.perform(
+            UpstreamRequest(method: "POST", url: newURL, body: Array(#"{"text_input":[[1,2,3]]}"#.utf8)))
         #expect(before.status == 404)
 
-        let route = #", {"name": "second", "path": "/second", "upstream": "\#(standIn.pipelineURL(name: "aloha-1"))", "token_provider": "w"}"#
-        try config(directory, standIn: standIn, extraRoute: route).write(toFile: path, atomically: true, encoding: .utf8)
+        let route =
+            #", {"name": "second", "path": "/second", "upstream": "\#(standIn.pipelineURL(name: "aloha-1"))", "token_provider": "w"}"#
+        try config(directory, standIn: standIn, extraRoute: route).write(
+            toFile: path, atomically: true, encoding: .utf8)
         gateway.kill(signal: SIGHUP)
         var status = 0
         for _ in 0..<50 where status != 200 {

@@ -112,7 +112,8 @@ enum CheckCommand {
                         do {
                             _ = try LoadedModel.load(path: model)
                         } catch {
-                            throw ConfigurationError(key: "routes.\(route.name).fallback.model", value: model, reason: error.message)
+                            throw ConfigurationError(
+                                key: "routes.\(route.name).fallback.model", value: model, reason: error.message)
                         }
                     }
                 }

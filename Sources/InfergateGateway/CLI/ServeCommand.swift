@@ -38,7 +38,8 @@ enum ServeCommand {
         }
         logger.minimumLevel = Logger.Level(name: configuration.logLevel) ?? .info
         logger.info("config.loaded", ["gw.config.path": path])
-        logger.info("config.effective", ["gw.config": configuration.redactedJSON.replacingOccurrences(of: "\n", with: " ")])
+        logger.info(
+            "config.effective", ["gw.config": configuration.redactedJSON.replacingOccurrences(of: "\n", with: " ")])
 
         let gateway: Gateway
         do {

@@ -104,7 +104,8 @@ struct ConfigurationReader {
         var strings: [String] = []
         for (index, item) in items.enumerated() {
             guard let text = item as? String else {
-                throw ConfigurationError(key: "\(keyPath(key))[\(index)]", value: "\(item)", reason: "expected a string")
+                throw ConfigurationError(
+                    key: "\(keyPath(key))[\(index)]", value: "\(item)", reason: "expected a string")
             }
             strings.append(try substituteEnvironment(in: text, key: "\(key)[\(index)]"))
         }
@@ -135,7 +136,8 @@ struct ConfigurationReader {
             guard let nested = item as? [String: Any] else {
                 throw ConfigurationError(key: "\(keyPath(key))[\(index)]", reason: "expected an object")
             }
-            readers.append(ConfigurationReader(object: nested, path: "\(keyPath(key))[\(index)]", environment: environment))
+            readers.append(
+                ConfigurationReader(object: nested, path: "\(keyPath(key))[\(index)]", environment: environment))
         }
         return readers
     }

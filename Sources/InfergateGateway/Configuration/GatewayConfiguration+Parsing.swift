@@ -33,7 +33,8 @@ extension GatewayConfiguration {
         return try parseRoot(&root)
     }
 
-    private static func parseRoot(_ root: inout ConfigurationReader) throws(ConfigurationError) -> GatewayConfiguration {
+    private static func parseRoot(_ root: inout ConfigurationReader) throws(ConfigurationError) -> GatewayConfiguration
+    {
         _ = try root.string("$schema")
         _ = try root.string("comment")
         let server = try parseServer(try root.object("server"))
@@ -52,7 +53,8 @@ extension GatewayConfiguration {
         if var logging = try root.object("logging") {
             logLevel = try logging.string("level") ?? "info"
             guard ["debug", "info", "warning", "error"].contains(logLevel) else {
-                throw ConfigurationError(key: "logging.level", value: logLevel, reason: "must be debug, info, warning or error")
+                throw ConfigurationError(
+                    key: "logging.level", value: logLevel, reason: "must be debug, info, warning or error")
             }
             try logging.rejectUnknownKeys()
         }

@@ -98,7 +98,8 @@ extension GatewayConfiguration {
             for name in names {
                 guard let trigger = FallbackTrigger(rawValue: name) else {
                     let known = FallbackTrigger.allCases.map(\.rawValue).joined(separator: ", ")
-                    throw ConfigurationError(key: reader.keyPath("on"), value: name, reason: "unknown trigger; use \(known)")
+                    throw ConfigurationError(
+                        key: reader.keyPath("on"), value: name, reason: "unknown trigger; use \(known)")
                 }
                 triggers.insert(trigger)
             }
@@ -144,7 +145,8 @@ extension GatewayConfiguration {
         caller.limits = try parseLimits(try reader.object("limits")) ?? LimitSettings()
         try reader.rejectUnknownKeys()
         guard caller.header != nil || caller.source != nil else {
-            throw ConfigurationError(key: reader.keyPath("match"), reason: "a caller needs a header or a source to match")
+            throw ConfigurationError(
+                key: reader.keyPath("match"), reason: "a caller needs a header or a source to match")
         }
         guard (caller.header == nil) == (caller.value == nil) else {
             throw ConfigurationError(key: reader.keyPath("match"), reason: "header and value go together")
@@ -152,7 +154,8 @@ extension GatewayConfiguration {
         return caller
     }
 
-    static func parseUnknownCallers(_ reader: ConfigurationReader?) throws(ConfigurationError) -> UnknownCallerSettings {
+    static func parseUnknownCallers(_ reader: ConfigurationReader?) throws(ConfigurationError) -> UnknownCallerSettings
+    {
         var settings = UnknownCallerSettings()
         guard var reader else {
             return settings
@@ -175,13 +178,15 @@ extension GatewayConfiguration {
         settings.path = try reader.string("path") ?? settings.path
         let durability = try reader.string("durability") ?? "durable"
         guard durability == "durable" || durability == "buffered" else {
-            throw ConfigurationError(key: reader.keyPath("durability"), value: durability, reason: "must be durable or buffered")
+            throw ConfigurationError(
+                key: reader.keyPath("durability"), value: durability, reason: "must be durable or buffered")
         }
         settings.durable = durability == "durable"
         settings.flushIntervalMilliseconds = try reader.int("flush_interval_ms", range: 1...60_000) ?? 200
         let whenFull = try reader.string("when_full") ?? "block"
         guard whenFull == "block" || whenFull == "refuse" else {
-            throw ConfigurationError(key: reader.keyPath("when_full"), value: whenFull, reason: "must be block or refuse")
+            throw ConfigurationError(
+                key: reader.keyPath("when_full"), value: whenFull, reason: "must be block or refuse")
         }
         settings.refuseWhenFull = whenFull == "refuse"
         settings.maxBodyBytes = try reader.int("max_body_bytes", range: 0...(64 << 20)) ?? settings.maxBodyBytes
@@ -201,7 +206,8 @@ extension GatewayConfiguration {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
             let host = url.host, !host.isEmpty, url.query == nil, url.fragment == nil
         else {
-            throw ConfigurationError(key: key, value: text, reason: "expected an http or https URL with a host and no query")
+            throw ConfigurationError(
+                key: key, value: text, reason: "expected an http or https URL with a host and no query")
         }
     }
 }

@@ -3,17 +3,21 @@ extension TokenProviderSettings {
         switch grant {
         case "client_credentials":
             guard clientSecret != nil || clientSecretFile != nil else {
-                throw ConfigurationError(key: "\(path).client_secret", reason: "client_secret or client_secret_file is required")
+                throw ConfigurationError(
+                    key: "\(path).client_secret", reason: "client_secret or client_secret_file is required")
             }
         case "password":
             guard username != nil, password != nil || passwordFile != nil else {
-                throw ConfigurationError(key: "\(path).username", reason: "the password grant needs username and password")
+                throw ConfigurationError(
+                    key: "\(path).username", reason: "the password grant needs username and password")
             }
         default:
-            throw ConfigurationError(key: "\(path).grant", value: grant, reason: "must be client_credentials or password")
+            throw ConfigurationError(
+                key: "\(path).grant", value: grant, reason: "must be client_credentials or password")
         }
         guard clientSecret == nil || clientSecretFile == nil else {
-            throw ConfigurationError(key: "\(path).client_secret_file", reason: "give client_secret or client_secret_file, not both")
+            throw ConfigurationError(
+                key: "\(path).client_secret_file", reason: "give client_secret or client_secret_file, not both")
         }
     }
 }
@@ -34,7 +38,8 @@ extension GatewayConfiguration {
                 throw ConfigurationError(key: "\(key).path", value: route.path, reason: "another route has this path")
             }
             if let provider = route.tokenProvider, !providerNames.contains(provider) {
-                throw ConfigurationError(key: "\(key).token_provider", value: provider, reason: "no such token provider")
+                throw ConfigurationError(
+                    key: "\(key).token_provider", value: provider, reason: "no such token provider")
             }
             for caller in route.allowedCallers ?? [] where !callerNames.contains(caller) {
                 throw ConfigurationError(key: "\(key).allowed_callers", value: caller, reason: "no such caller")
@@ -42,7 +47,8 @@ extension GatewayConfiguration {
         }
         var seenCallers: Set<String> = []
         for (index, caller) in callers.enumerated() where !seenCallers.insert(caller.name).inserted {
-            throw ConfigurationError(key: "callers[\(index)].name", value: caller.name, reason: "caller names must be unique")
+            throw ConfigurationError(
+                key: "callers[\(index)].name", value: caller.name, reason: "caller names must be unique")
         }
     }
 }

@@ -83,7 +83,11 @@ public struct FallbackSettings: Sendable {
 
 /// Why a request may be answered by the local model instead of the pipeline.
 public enum FallbackTrigger: String, Sendable, CaseIterable {
-    case connect, timeout, serverError = "5xx", overloaded, noToken = "no-token", circuitOpen = "circuit-open"
+    case connect, timeout
+    case serverError = "5xx"
+    case overloaded
+    case noToken = "no-token"
+    case circuitOpen = "circuit-open"
 }
 
 /// The circuit breaker of a route; see `CircuitBreaker` for the states.

@@ -12,9 +12,10 @@ public enum ForwardedHeaders {
     ]
 
     /// Fields removed from requests on top of the hop-by-hop ones.
-    static let droppedFromRequests = hopByHop + [
-        "authorization", "host", "content-length", "expect", "x-infergate-key", "x-forwarded-for", "x-request-id",
-    ]
+    static let droppedFromRequests =
+        hopByHop + [
+            "authorization", "host", "content-length", "expect", "x-infergate-key", "x-forwarded-for", "x-request-id",
+        ]
 
     /// Fields removed from responses on top of the hop-by-hop ones; the front sets its own.
     static let droppedFromResponses = hopByHop + ["content-length", "date", "server"]

@@ -14,7 +14,8 @@ extension Gateway {
         let response: HTTPResponse
         switch request.path {
         case "/healthz":
-            response = HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(#"{"status":"ok"}"#.utf8))
+            response = HTTPResponse(
+                status: 200, headers: ["Content-Type": "application/json"], body: Array(#"{"status":"ok"}"#.utf8))
         case "/readyz":
             response = readiness(runtime: runtime)
         case "/metrics":
@@ -67,7 +68,8 @@ extension Gateway {
         }
         let object: [String: Any] = ["status": isReady ? "ready" : "not ready", "routes": routes, "audit": auditDetail]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-        return HTTPResponse(status: isReady ? 200 : 503, headers: ["Content-Type": "application/json"], body: Array(data))
+        return HTTPResponse(
+            status: isReady ? 200 : 503, headers: ["Content-Type": "application/json"], body: Array(data))
     }
 
     private func liveGauges(runtime: GatewayRuntime) -> String {
@@ -88,7 +90,8 @@ extension Gateway {
             out += "infergate_token_fetches_total{provider=\"\(name)\"} \(status.fetchCount)\n"
         }
         let health = audit.health
-        out += "# HELP infergate_audit_writable Whether the audit log accepts rows.\n# TYPE infergate_audit_writable gauge\n"
+        out +=
+            "# HELP infergate_audit_writable Whether the audit log accepts rows.\n# TYPE infergate_audit_writable gauge\n"
         out += "infergate_audit_writable \(health.isWritable ? 1 : 0)\n"
         out += "# HELP infergate_audit_rows_committed_total Audit rows committed since start.\n"
         out += "# TYPE infergate_audit_rows_committed_total counter\n"

@@ -9,7 +9,8 @@ extension Gateway {
     func handle(_ request: HTTPRequest, responder: HTTPResponder) async {
         let runtime = self.runtime
         let requestID = RequestID.accept(request.headers["X-Request-Id"]) ?? RequestID.generate()
-        var exchange = Exchange(request: request, requestID: requestID, startNanoseconds: timeSource.monotonicNanoseconds)
+        var exchange = Exchange(
+            request: request, requestID: requestID, startNanoseconds: timeSource.monotonicNanoseconds)
 
         if let response = operationalResponse(to: request, runtime: runtime) {
             responder.send(response)
@@ -96,7 +97,9 @@ extension Gateway {
                 let body = GatewayErrorBody(code: 503, message: "audit log unavailable: answer withheld")
                 response = HTTPResponse(
                     status: 503,
-                    headers: ["Content-Type": "application/json", "Retry-After": "5", "X-Request-Id": exchange.requestID],
+                    headers: [
+                        "Content-Type": "application/json", "Retry-After": "5", "X-Request-Id": exchange.requestID,
+                    ],
                     body: body.bytes
                 )
                 exchange.errorCode = "audit_unavailable"

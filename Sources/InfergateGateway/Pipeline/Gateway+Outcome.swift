@@ -25,7 +25,8 @@ extension Gateway {
             route.recordOutcome(success: false, wasProbe: isProbe, now: now)
             metrics.increment("infergate_upstream_errors_total", labels: [route.name, error.code])
             exchange.errorCode = error.code
-            let trigger: FallbackTrigger = (error.kind == .timeout || error.kind == .connectTimeout) ? .timeout : .connect
+            let trigger: FallbackTrigger =
+                (error.kind == .timeout || error.kind == .connectTimeout) ? .timeout : .connect
             if error.kind != .cancelled, route.fallsBack(on: trigger) {
                 return await answerLocally(&exchange, route: route, reason: error.code)
             }

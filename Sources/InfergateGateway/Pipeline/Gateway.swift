@@ -83,7 +83,8 @@ public final class Gateway: Sendable {
     /// The server, the transfer engine and the audit log stay: listen address and audit path
     /// changes need a restart. On error the running configuration is kept.
     public func reload(configuration: GatewayConfiguration) throws {
-        let fresh = try GatewayRuntime(configuration: configuration, engine: engine, timeSource: timeSource, logger: logger)
+        let fresh = try GatewayRuntime(
+            configuration: configuration, engine: engine, timeSource: timeSource, logger: logger)
         fresh.start()
         let old = runtimeBox.withLock { box in
             let old = box

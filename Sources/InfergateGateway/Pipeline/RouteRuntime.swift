@@ -51,7 +51,8 @@ final class RouteRuntime: Sendable {
             return (admission, before, breaker.state)
         }
         if before != after {
-            logger.warning("circuit.state.changed", ["gw.circuit.from": before.rawValue, "gw.circuit.to": after.rawValue])
+            logger.warning(
+                "circuit.state.changed", ["gw.circuit.from": before.rawValue, "gw.circuit.to": after.rawValue])
         }
         return admission
     }
@@ -64,7 +65,8 @@ final class RouteRuntime: Sendable {
         let changed = breaker.withLock { $0.record(success: success, wasProbe: wasProbe, now: now) }
         if let changed {
             let level: Logger.Level = changed == .closed ? .info : .warning
-            logger.log(level, "circuit.state.changed", ["gw.circuit.from": before.rawValue, "gw.circuit.to": changed.rawValue])
+            logger.log(
+                level, "circuit.state.changed", ["gw.circuit.from": before.rawValue, "gw.circuit.to": changed.rawValue])
         }
     }
 }
