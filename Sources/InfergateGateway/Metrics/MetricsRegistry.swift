@@ -53,17 +53,35 @@ public final class MetricsRegistry: Sendable {
     }
 
     public func observe(_ name: String, labels: [String] = [], seconds: Double) {
-        let bucket = MetricsRegistry.latencyBuckets.firstIndex { seconds <= $0 }
+        state.withLock { Self.observe(in: &$0, Key(name: name, labels: labels), seconds: seconds) }
+    }
+
+    /// Counts one sample of `counter` and observes `seconds` in `histogram` under one lock,
+    /// the per-request pair on the hot path.
+    public func countAndObserve(
+        counter: String,
+        labels: [String],
+        histogram: String,
+        histogramLabels: [String],
+        seconds: Double
+    ) {
         state.withLock { state in
-            let key = Key(name: name, labels: labels)
-            var histogram = state.histograms[key] ?? Histogram()
-            if let bucket {
-                histogram.counts[bucket] += 1
-            }
-            histogram.sum += seconds
-            histogram.count += 1
-            state.histograms[key] = histogram
+            state.counters[Key(name: counter, labels: labels), default: 0] += 1
+            Self.observe(in: &state, Key(name: histogram, labels: histogramLabels), seconds: seconds)
         }
+    }
+
+    private static func observe(in state: inout State, _ key: Key, seconds: Double) {
+        let bucket = latencyBuckets.firstIndex { seconds <= $0 }
+        // Modify in place: copying the histogram out and back would copy its bucket array.
+        if state.histograms[key] == nil {
+            state.histograms[key] = Histogram()
+        }
+        if let bucket {
+            state.histograms[key]!.counts[bucket] += 1
+        }
+        state.histograms[key]!.sum += seconds
+        state.histograms[key]!.count += 1
     }
 
     /// A value read from a counter, for tests and status pages.

@@ -73,7 +73,10 @@ extension Gateway {
     }
 
     private func liveGauges(runtime: GatewayRuntime) -> String {
-        var out = "# HELP infergate_circuit_state Circuit breaker state per route (0 closed, 1 open, 2 half-open).\n"
+        var out = "# HELP infergate_in_flight_requests Requests being handled.\n"
+        out += "# TYPE infergate_in_flight_requests gauge\n"
+        out += "infergate_in_flight_requests \(inFlightRequests.load(ordering: .relaxed))\n"
+        out += "# HELP infergate_circuit_state Circuit breaker state per route (0 closed, 1 open, 2 half-open).\n"
         out += "# TYPE infergate_circuit_state gauge\n"
         for route in runtime.routes {
             out += "infergate_circuit_state{route=\"\(route.name)\"} \(Int(route.circuitState.gaugeValue))\n"
@@ -112,7 +115,6 @@ extension Gateway {
             help: "Time from request to answer, by route.",
             labels: ["route"]
         )
-        metrics.describe("infergate_in_flight_requests", type: "gauge", help: "Requests being handled.", labels: [])
         metrics.describe(
             "infergate_upstream_errors_total",
             type: "counter",
@@ -137,6 +139,5 @@ extension Gateway {
             help: "Audit rows that could not be written.",
             labels: ["code"]
         )
-        metrics.setGauge("infergate_in_flight_requests", 0)
     }
 }

@@ -16,10 +16,10 @@ extension Gateway {
             responder.send(response)
             return
         }
-        metrics.addToGauge("infergate_in_flight_requests", 1)
+        inFlightRequests.add(1, ordering: .relaxed)
         let response = await respond(to: &exchange, runtime: runtime)
         let final = await complete(&exchange, response: response)
-        metrics.addToGauge("infergate_in_flight_requests", -1)
+        inFlightRequests.subtract(1, ordering: .relaxed)
         responder.send(final)
     }
 
@@ -144,9 +144,13 @@ extension Gateway {
 
     private func recordMetrics(_ exchange: Exchange, status: Int, nowNanoseconds: UInt64) {
         let route = exchange.routeName ?? ""
-        metrics.increment("infergate_requests_total", labels: [route, "\(status)", exchange.servedBy.rawValue])
-        let seconds = Double(nowNanoseconds &- exchange.startNanoseconds) / 1e9
-        metrics.observe("infergate_request_duration_seconds", labels: [route], seconds: seconds)
+        metrics.countAndObserve(
+            counter: "infergate_requests_total",
+            labels: [route, "\(status)", exchange.servedBy.rawValue],
+            histogram: "infergate_request_duration_seconds",
+            histogramLabels: [route],
+            seconds: Double(nowNanoseconds &- exchange.startNanoseconds) / 1e9
+        )
     }
 
     static func withoutQuery(_ url: String) -> String {

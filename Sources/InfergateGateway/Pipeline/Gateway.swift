@@ -21,6 +21,8 @@ public final class Gateway: Sendable {
     private let runtimeBox: Mutex<GatewayRuntime>
     private let serverBox = Mutex<HTTPServer?>(nil)
     private let isAccepting = Atomic<Bool>(false)
+    /// Requests between parsing and the last byte of the answer, for the in-flight gauge.
+    let inFlightRequests = Atomic<Int>(0)
     /// Runs the local model off the cooperative thread pool, which must never block on CPU work.
     let evaluationQueue = DispatchQueue(label: "infergate.evaluation", attributes: .concurrent)
 
