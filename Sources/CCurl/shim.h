@@ -58,16 +58,6 @@ static inline CURLcode infergate_easy_setopt_seek_callback(CURL *handle,
     return curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, callback);
 }
 
-static inline CURLcode infergate_easy_setopt_closesocket_callback(CURL *handle,
-                                                                 int (*callback)(void *, curl_socket_t)) {
-    return curl_easy_setopt(handle, CURLOPT_CLOSESOCKETFUNCTION, callback);
-}
-
-static inline CURLcode infergate_easy_setopt_sockopt_callback(CURL *handle,
-                                                             int (*callback)(void *, curl_socket_t, curlsocktype)) {
-    return curl_easy_setopt(handle, CURLOPT_SOCKOPTFUNCTION, callback);
-}
-
 static inline CURLcode infergate_easy_getinfo_offset(CURL *handle, CURLINFO info, curl_off_t *value) {
     return curl_easy_getinfo(handle, info, value);
 }
@@ -78,17 +68,6 @@ static inline CURLMcode infergate_multi_setopt_long(CURLM *handle, CURLMoption o
 
 static inline CURLMcode infergate_multi_setopt_pointer(CURLM *handle, CURLMoption option, void *value) {
     return curl_multi_setopt(handle, option, value);
-}
-
-static inline CURLMcode infergate_multi_setopt_socket_callback(CURLM *handle,
-                                                               int (*callback)(CURL *, curl_socket_t, int, void *,
-                                                                               void *)) {
-    return curl_multi_setopt(handle, CURLMOPT_SOCKETFUNCTION, callback);
-}
-
-static inline CURLMcode infergate_multi_setopt_timer_callback(CURLM *handle,
-                                                              int (*callback)(CURLM *, long, void *)) {
-    return curl_multi_setopt(handle, CURLMOPT_TIMERFUNCTION, callback);
 }
 
 #endif

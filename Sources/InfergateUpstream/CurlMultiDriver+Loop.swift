@@ -1,0 +1,148 @@
+import CCurl
+import Glibc
+
+// Everything here runs on the driver's loop thread, which alone touches the multi handle,
+// the easy handles, `transfers` and `idleHandles`.
+
+extension CurlMultiDriver {
+    /// Upper bound on one `curl_multi_poll` sleep; libcurl shortens it to its own next timer,
+    /// and `curl_multi_wakeup` ends it early, so this only bounds an idle loop's period.
+    static let maxPollMilliseconds: Int32 = 1_000
+    static let maxIdleHandles = 256
+
+    /// Applies commands, lets libcurl work, completes finished transfers and sleeps until a
+    /// socket, a libcurl timer or a wake-up needs attention; returns after shutdown.
+    func runLoop() {
+        while true {
+            let (commands, isStopRequested) = takeCommands()
+            for command in commands {
+                apply(command)
+            }
+            if isStopRequested {
+                return closeEverything()
+            }
+
+            var running: Int32 = 0
+            let performCode = curl_multi_perform(multi, &running)
+            if performCode != CURLM_OK {
+                logger.error("upstream.multi.perform_failed", ["curl.code": "\(performCode.rawValue)"])
+            }
+            completeFinishedTransfers()
+
+            var ready: Int32 = 0
+            let pollCode = curl_multi_poll(multi, nil, 0, Self.maxPollMilliseconds, &ready)
+            wakeCount.add(1, ordering: .relaxed)
+            if pollCode != CURLM_OK {
+                logger.error("upstream.multi.poll_failed", ["curl.code": "\(pollCode.rawValue)"])
+                // Don't spin on a persistent failure; transfers still time out meanwhile.
+                usleep(10_000)
+            }
+        }
+    }
+
+    private func takeCommands() -> ([Command], Bool) {
+        inbox.withLock { inbox in
+            // Cleared before acting on the commands, so one sent meanwhile wakes the next poll.
+            inbox.isWakePending = false
+            let commands = inbox.commands
+            inbox.commands.removeAll(keepingCapacity: true)
+            return (commands, inbox.isStopRequested)
+        }
+    }
+
+    private func apply(_ command: Command) {
+        switch command {
+        case .start(let transfer):
+            start(transfer)
+        case .cancel(let transfer):
+            transfer.isCancelled = true
+            guard let easy = transfer.easy, transfers[easy] === transfer else {
+                return
+            }
+            detach(easy)
+            transfer.finish(.failure(UpstreamError(kind: .cancelled)))
+        }
+    }
+
+    /// Adds `transfer` to the multi handle, or finishes it when it was cancelled first or
+    /// its easy handle could not be set up. The next `curl_multi_perform` starts it.
+    private func start(_ transfer: CurlTransfer) {
+        guard !transfer.isCancelled else {
+            return transfer.finish(.failure(UpstreamError(kind: .cancelled)))
+        }
+        guard let easy = idleHandles.popLast() ?? curl_easy_init() else {
+            return transfer.finish(.failure(UpstreamError(kind: .other, message: "upstream engine out of memory")))
+        }
+        do throws(UpstreamError) {
+            try transfer.configure(easy, userAgent: configuration.userAgent)
+        } catch {
+            transfer.releaseNativeResources()
+            recycle(easy)
+            return transfer.finish(.failure(error))
+        }
+        transfers[easy] = transfer
+        let code = curl_multi_add_handle(multi, easy)
+        if code != CURLM_OK {
+            transfers[easy] = nil
+            transfer.releaseNativeResources()
+            recycle(easy)
+            return transfer.finish(.failure(UpstreamError(kind: .other, operation: "add handle", multiCode: code)))
+        }
+    }
+
+    private func completeFinishedTransfers() {
+        var remaining: Int32 = 0
+        while let message = curl_multi_info_read(multi, &remaining) {
+            guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else {
+                continue
+            }
+            let code = message.pointee.data.result
+            guard let transfer = transfers[easy] else {
+                curl_multi_remove_handle(multi, easy)
+                continue
+            }
+            let outcome = transfer.outcome(for: code)
+            detach(easy)
+            transfer.finish(outcome)
+        }
+    }
+
+    /// Fails every transfer and every late command, then frees the multi and easy handles.
+    private func closeEverything() {
+        let late = inbox.withLock { inbox in
+            // After this no thread calls curl_multi_wakeup, so the multi handle can go.
+            inbox.isClosed = true
+            let commands = inbox.commands
+            inbox.commands.removeAll()
+            return commands
+        }
+        for case .start(let transfer) in late {
+            transfer.finish(.failure(.shutDown))
+        }
+        for (easy, transfer) in transfers {
+            detach(easy)
+            transfer.finish(.failure(.shutDown))
+        }
+        curl_multi_cleanup(multi)
+        for easy in idleHandles {
+            curl_easy_cleanup(easy)
+        }
+        idleHandles.removeAll()
+        logger.info("upstream.engine.shutdown")
+    }
+
+    /// Takes `easy` out of the multi handle and the table and returns it to the pool.
+    private func detach(_ easy: UnsafeMutableRawPointer) {
+        curl_multi_remove_handle(multi, easy)
+        transfers.removeValue(forKey: easy)?.releaseNativeResources()
+        recycle(easy)
+    }
+
+    private func recycle(_ easy: UnsafeMutableRawPointer) {
+        guard idleHandles.count < Self.maxIdleHandles else {
+            return curl_easy_cleanup(easy)
+        }
+        curl_easy_reset(easy)
+        idleHandles.append(easy)
+    }
+}
