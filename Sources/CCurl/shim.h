@@ -2,9 +2,13 @@
 #define INFERGATE_CCURL_SHIM_H
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 
 // curl_easy_setopt, curl_multi_setopt and curl_easy_getinfo are variadic, which Swift cannot
 // call. These typed wrappers pass one argument of a known type and hold no logic.
+// The epoll and eventfd headers are here because Swift's Glibc module leaves them out and the
+// upstream driver's loop thread waits on libcurl's sockets with them.
 
 static inline CURLcode infergate_easy_setopt_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
@@ -68,6 +72,17 @@ static inline CURLMcode infergate_multi_setopt_long(CURLM *handle, CURLMoption o
 
 static inline CURLMcode infergate_multi_setopt_pointer(CURLM *handle, CURLMoption option, void *value) {
     return curl_multi_setopt(handle, option, value);
+}
+
+static inline CURLMcode infergate_multi_setopt_socket_callback(CURLM *handle,
+                                                               int (*callback)(CURL *, curl_socket_t, int, void *,
+                                                                               void *)) {
+    return curl_multi_setopt(handle, CURLMOPT_SOCKETFUNCTION, callback);
+}
+
+static inline CURLMcode infergate_multi_setopt_timer_callback(CURLM *handle,
+                                                              int (*callback)(CURLM *, long, void *)) {
+    return curl_multi_setopt(handle, CURLMOPT_TIMERFUNCTION, callback);
 }
 
 #endif

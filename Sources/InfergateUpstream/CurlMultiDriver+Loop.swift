@@ -2,17 +2,22 @@ import CCurl
 import Glibc
 
 // Everything here runs on the driver's loop thread, which alone touches the multi handle,
-// the easy handles, `transfers` and `idleHandles`.
+// the easy handles, `transfers`, `idleHandles`, `watchedSockets` and `timerDeadline`.
 
 extension CurlMultiDriver {
-    /// Upper bound on one `curl_multi_poll` sleep; libcurl shortens it to its own next timer,
-    /// and `curl_multi_wakeup` ends it early, so this only bounds an idle loop's period.
-    static let maxPollMilliseconds: Int32 = 1_000
+    /// Upper bound on one `epoll_wait` sleep when libcurl wants no timer; a wake-up ends it
+    /// early, so this only bounds an idle loop's period.
+    static let maxWaitMilliseconds = 1_000
     static let maxIdleHandles = 256
+    static let maxEventsPerWait = 64
 
-    /// Applies commands, lets libcurl work, completes finished transfers and sleeps until a
-    /// socket, a libcurl timer or a wake-up needs attention; returns after shutdown.
+    /// Applies commands, runs libcurl's timer when due, sleeps until a socket, the timer or a
+    /// wake-up needs attention and hands ready sockets to libcurl; returns after shutdown.
     func runLoop() {
+        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: Self.maxEventsPerWait)
+        defer {
+            events.deallocate()
+        }
         while true {
             let (commands, isStopRequested) = takeCommands()
             for command in commands {
@@ -22,22 +27,48 @@ extension CurlMultiDriver {
                 return closeEverything()
             }
 
-            var running: Int32 = 0
-            let performCode = curl_multi_perform(multi, &running)
-            if performCode != CURLM_OK {
-                logger.error("upstream.multi.perform_failed", ["curl.code": "\(performCode.rawValue)"])
+            var waitMilliseconds = Self.maxWaitMilliseconds
+            if let deadline = timerDeadline {
+                waitMilliseconds = min(waitMilliseconds, deadline - Self.monotonicMilliseconds())
+                if waitMilliseconds <= 0 {
+                    // A new transfer lands here at once: add_handle asks for a zero timeout.
+                    timerDeadline = nil
+                    performSocketAction(CURL_SOCKET_TIMEOUT, mask: 0)
+                    continue
+                }
             }
-            completeFinishedTransfers()
 
-            var ready: Int32 = 0
-            let pollCode = curl_multi_poll(multi, nil, 0, Self.maxPollMilliseconds, &ready)
+            let count = epoll_wait(epollFD, events, Int32(Self.maxEventsPerWait), Int32(waitMilliseconds))
             wakeCount.add(1, ordering: .relaxed)
-            if pollCode != CURLM_OK {
-                logger.error("upstream.multi.poll_failed", ["curl.code": "\(pollCode.rawValue)"])
+            if count < 0, errno != EINTR {
+                logger.error("upstream.loop.epoll_wait_failed", ["errno": "\(errno)"])
                 // Don't spin on a persistent failure; transfers still time out meanwhile.
                 usleep(10_000)
             }
+            for index in 0..<max(0, Int(count)) {
+                handle(events[index])
+            }
         }
+    }
+
+    private func handle(_ event: epoll_event) {
+        let socket = event.data.fd
+        guard socket != wakeFD else {
+            var value: UInt64 = 0
+            _ = read(wakeFD, &value, 8)
+            return
+        }
+        var mask: Int32 = 0
+        if event.events & (EPOLLIN.rawValue | EPOLLHUP.rawValue) != 0 {
+            mask |= CURL_CSELECT_IN
+        }
+        if event.events & EPOLLOUT.rawValue != 0 {
+            mask |= CURL_CSELECT_OUT
+        }
+        if event.events & EPOLLERR.rawValue != 0 {
+            mask |= CURL_CSELECT_ERR
+        }
+        performSocketAction(socket, mask: mask)
     }
 
     private func takeCommands() -> ([Command], Bool) {
@@ -65,7 +96,7 @@ extension CurlMultiDriver {
     }
 
     /// Adds `transfer` to the multi handle, or finishes it when it was cancelled first or
-    /// its easy handle could not be set up. The next `curl_multi_perform` starts it.
+    /// its easy handle could not be set up. libcurl's zero timer then starts it.
     private func start(_ transfer: CurlTransfer) {
         guard !transfer.isCancelled else {
             return transfer.finish(.failure(UpstreamError(kind: .cancelled)))
@@ -90,7 +121,8 @@ extension CurlMultiDriver {
         }
     }
 
-    private func completeFinishedTransfers() {
+    /// Resumes every transfer libcurl reports as done.
+    func completeFinishedTransfers() {
         var remaining: Int32 = 0
         while let message = curl_multi_info_read(multi, &remaining) {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else {
@@ -124,6 +156,7 @@ extension CurlMultiDriver {
             transfer.finish(.failure(.shutDown))
         }
         curl_multi_cleanup(multi)
+        Self.close(epollFD, wakeFD)
         for easy in idleHandles {
             curl_easy_cleanup(easy)
         }

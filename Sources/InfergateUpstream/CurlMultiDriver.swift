@@ -5,14 +5,16 @@ import Synchronization
 
 /// Owns the process's libcurl multi handle and the one thread that makes every curl call.
 ///
-/// The loop thread (see `CurlMultiDriver+Loop.swift`) sleeps in `curl_multi_poll`, runs
-/// `curl_multi_perform` and resumes finished transfers' continuations itself, so an event
-/// costs one poll wake-up and no Dispatch hop. Other threads talk to it only through
-/// `inbox`: they append a command under its lock and call `curl_multi_wakeup`.
+/// The loop thread (see `CurlMultiDriver+Loop.swift`) sleeps in `epoll_wait` on the sockets
+/// libcurl asks for, hands each ready socket to `curl_multi_socket_action` and resumes
+/// finished transfers' continuations itself, so an event costs one wake-up and no Dispatch
+/// hop, and only the transfers on a ready socket run. Other threads talk to it only through
+/// `inbox`: they append a command under its lock and write to the `wakeFD` eventfd.
 ///
-/// State outside `inbox` (the transfer table and the easy-handle pool) is touched only by
-/// the loop thread; `multi` is written once in `init` and freed by the loop thread after it
-/// has closed the inbox, so a waker holding the inbox lock never sees it freed.
+/// State outside `inbox` (the transfer table, the easy-handle pool, the registered sockets
+/// and the timer deadline) is touched only by the loop thread; `multi`, `epollFD` and
+/// `wakeFD` are set once in `init` and closed by the loop thread after it has closed the
+/// inbox, so a waker holding the inbox lock never sees them closed.
 /// Connection reuse comes from the multi handle's connection cache; idle easy handles are
 /// only kept to save their allocation.
 final class CurlMultiDriver: @unchecked Sendable {  // loop-thread state; cross-thread state behind `inbox`
@@ -34,12 +36,18 @@ final class CurlMultiDriver: @unchecked Sendable {  // loop-thread state; cross-
     let logger: Logger
     let configuration: TransferEngineConfiguration
     let multi: UnsafeMutableRawPointer
+    let epollFD: Int32
+    let wakeFD: Int32
     let inbox = Mutex(Inbox())
-    /// Times the loop came back from `curl_multi_poll`; tests use it to check that an idle
+    /// Times the loop came back from `epoll_wait`; tests use it to check that an idle
     /// connection the peer closed does not keep waking the loop.
     let wakeCount = Atomic<Int>(0)
     var transfers: [UnsafeMutableRawPointer: CurlTransfer] = [:]
     var idleHandles: [UnsafeMutableRawPointer] = []
+    /// The epoll events registered per socket, as libcurl last asked for them.
+    var watchedSockets: [curl_socket_t: UInt32] = [:]
+    /// When libcurl wants `CURL_SOCKET_TIMEOUT`, in `monotonicMilliseconds()`; nil for never.
+    var timerDeadline: Int?
 
     /// Held while joining the loop thread, so every `shutdown` caller returns only after it ended.
     private let joinState = Mutex<Bool>(false)
@@ -48,27 +56,38 @@ final class CurlMultiDriver: @unchecked Sendable {  // loop-thread state; cross-
 
     private static let globalInitResult: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 
-    /// Creates the multi handle and starts the loop thread that owns it.
+    /// Creates the multi handle, the epoll set and the wake-up eventfd, then starts the loop
+    /// thread that owns them.
     init(configuration: TransferEngineConfiguration, logger: Logger) throws(UpstreamError) {
         self.configuration = configuration
         self.logger = logger
         guard Self.globalInitResult == CURLE_OK else {
             throw UpstreamError(kind: .other, operation: "curl_global_init", easyCode: Self.globalInitResult)
         }
+        let (epollFD, wakeFD) = try Self.makeEventDescriptors()
         guard let multi = curl_multi_init() else {
+            Self.close(epollFD, wakeFD)
             throw UpstreamError(kind: .other, message: "upstream engine could not start")
         }
         self.multi = multi
+        self.epollFD = epollFD
+        self.wakeFD = wakeFD
 
+        let me = Unmanaged.passUnretained(self).toOpaque()
         let total = configuration.maxTotalConnections
         let perHost = configuration.maxConnectionsPerHost
         let settings: [(String, CURLMcode)] = [
+            ("socket callback", infergate_multi_setopt_socket_callback(multi, curlDriverSocket)),
+            ("socket data", infergate_multi_setopt_pointer(multi, CURLMOPT_SOCKETDATA, me)),
+            ("timer callback", infergate_multi_setopt_timer_callback(multi, curlDriverTimer)),
+            ("timer data", infergate_multi_setopt_pointer(multi, CURLMOPT_TIMERDATA, me)),
             ("max total", infergate_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, total)),
             ("max host", infergate_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, perHost)),
             ("max connects", infergate_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, total)),
         ]
         for (operation, code) in settings where code != CURLM_OK {
             curl_multi_cleanup(multi)
+            Self.close(epollFD, wakeFD)
             throw UpstreamError(kind: .other, operation: operation, multiCode: code)
         }
         try startLoopThread()
@@ -129,10 +148,10 @@ final class CurlMultiDriver: @unchecked Sendable {  // loop-thread state; cross-
             return
         }
         inbox.isWakePending = true
-        // Safe under the lock: the loop sets `isClosed` under it before freeing `multi`.
-        let code = curl_multi_wakeup(multi)
-        if code != CURLM_OK {
-            logger.error("upstream.multi.wakeup_failed", ["curl.code": "\(code.rawValue)"])
+        // Safe under the lock: the loop sets `isClosed` under it before closing `wakeFD`.
+        var one: UInt64 = 1
+        if write(wakeFD, &one, 8) != 8 {
+            logger.error("upstream.loop.wakeup_failed", ["errno": "\(errno)"])
         }
     }
 
@@ -142,6 +161,7 @@ final class CurlMultiDriver: @unchecked Sendable {  // loop-thread state; cross-
         guard result == 0 else {
             Unmanaged<CurlMultiDriver>.fromOpaque(retained).release()
             curl_multi_cleanup(multi)
+            Self.close(epollFD, wakeFD)
             throw UpstreamError(kind: .other, message: "upstream engine could not start")
         }
     }
