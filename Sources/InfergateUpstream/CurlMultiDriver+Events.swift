@@ -19,7 +19,8 @@ extension CurlMultiDriver {
     ///
     /// Level-triggered, so a socket libcurl did not drain is reported again. A descriptor
     /// libcurl closed without `REMOVE` has left the epoll set by itself, and its number may
-    /// come back as a new socket; hence the retries from modify to add and back.
+    /// come back as a new socket; hence no skipping of unchanged wishes (libcurl only calls
+    /// on changes anyway) and the retries from modify to add and back.
     func watch(_ socket: curl_socket_t, for what: Int32) {
         guard what != CURL_POLL_REMOVE else {
             watchedSockets[socket] = nil
@@ -32,9 +33,6 @@ extension CurlMultiDriver {
         }
         if what == CURL_POLL_OUT || what == CURL_POLL_INOUT {
             events |= EPOLLOUT.rawValue
-        }
-        guard watchedSockets[socket] != events else {
-            return
         }
         var event = epoll_event()
         event.events = events

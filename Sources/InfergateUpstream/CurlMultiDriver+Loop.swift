@@ -142,7 +142,7 @@ extension CurlMultiDriver {
     /// Fails every transfer and every late command, then frees the multi and easy handles.
     private func closeEverything() {
         let late = inbox.withLock { inbox in
-            // After this no thread calls curl_multi_wakeup, so the multi handle can go.
+            // After this no thread writes to `wakeFD`, so the descriptors and the multi handle can go.
             inbox.isClosed = true
             let commands = inbox.commands
             inbox.commands.removeAll()

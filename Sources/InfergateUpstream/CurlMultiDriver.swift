@@ -142,7 +142,7 @@ final class CurlMultiDriver: @unchecked Sendable {  // loop-thread state; cross-
         }
     }
 
-    /// Interrupts `curl_multi_poll` unless a wake-up is already on its way; call under `inbox`.
+    /// Interrupts `epoll_wait` unless a wake-up is already on its way; call under `inbox`.
     private func wakeLoop(_ inbox: inout Inbox) {
         guard !inbox.isWakePending, !inbox.isClosed else {
             return

@@ -5,9 +5,9 @@ import InfergateCore
 /// header list it owns, the upload cursor, and the response being collected.
 ///
 /// Confined to the `CurlMultiDriver` loop thread from `submit` on; the only field touched
-/// elsewhere is set before the object is handed over through the driver's inbox lock. The C callbacks reach it through an
-/// unretained pointer, which is safe because the driver's `transfers` table holds it until
-/// the easy handle has left the multi handle.
+/// elsewhere (`continuation`) is set before the hand-over through the driver's inbox lock.
+/// The C callbacks reach it through an unretained pointer, which is safe because the
+/// driver's `transfers` table holds it until the easy handle has left the multi handle.
 final class CurlTransfer: @unchecked Sendable {  // confined to the CurlMultiDriver loop thread
     typealias Outcome = Result<UpstreamResponse, UpstreamError>
 
