@@ -27,17 +27,18 @@ extension CurlMultiDriver {
                 return closeEverything()
             }
 
-            var waitMilliseconds = Self.maxWaitMilliseconds
-            if let deadline = timerDeadline {
-                waitMilliseconds = min(waitMilliseconds, deadline - Self.monotonicMilliseconds())
-                if waitMilliseconds <= 0 {
-                    // A new transfer lands here at once: add_handle asks for a zero timeout.
-                    timerDeadline = nil
-                    performSocketAction(CURL_SOCKET_TIMEOUT, mask: 0)
-                    continue
-                }
+            if let deadline = timerDeadline, deadline <= Self.monotonicMilliseconds() {
+                // A new transfer starts here: add_handle asks for a zero timeout.
+                timerDeadline = nil
+                performSocketAction(CURL_SOCKET_TIMEOUT, mask: 0)
             }
 
+            // Wait even when the timer is due again (with a zero timeout), so a timer libcurl
+            // keeps re-arming cannot starve the sockets.
+            var waitMilliseconds = Self.maxWaitMilliseconds
+            if let deadline = timerDeadline {
+                waitMilliseconds = max(0, min(waitMilliseconds, deadline - Self.monotonicMilliseconds()))
+            }
             let count = epoll_wait(epollFD, events, Int32(Self.maxEventsPerWait), Int32(waitMilliseconds))
             wakeCount.add(1, ordering: .relaxed)
             if count < 0, errno != EINTR {
@@ -73,10 +74,10 @@ extension CurlMultiDriver {
 
     private func takeCommands() -> ([Command], Bool) {
         inbox.withLock { inbox in
-            // Cleared before acting on the commands, so one sent meanwhile wakes the next poll.
+            // Cleared before acting on the commands, so one sent meanwhile wakes the next wait.
             inbox.isWakePending = false
-            let commands = inbox.commands
-            inbox.commands.removeAll(keepingCapacity: true)
+            var commands: [Command] = []
+            swap(&commands, &inbox.commands)
             return (commands, inbox.isStopRequested)
         }
     }
