@@ -2,9 +2,13 @@
 #define INFERGATE_CCURL_SHIM_H
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 
 // curl_easy_setopt, curl_multi_setopt and curl_easy_getinfo are variadic, which Swift cannot
 // call. These typed wrappers pass one argument of a known type and hold no logic.
+// The epoll and eventfd headers are here because Swift's Glibc module leaves them out and the
+// upstream driver's loop thread waits on libcurl's sockets with them.
 
 static inline CURLcode infergate_easy_setopt_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
@@ -56,16 +60,6 @@ static inline CURLcode infergate_easy_getinfo_double(CURL *handle, CURLINFO info
 static inline CURLcode infergate_easy_setopt_seek_callback(CURL *handle,
                                                           int (*callback)(void *, curl_off_t, int)) {
     return curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, callback);
-}
-
-static inline CURLcode infergate_easy_setopt_closesocket_callback(CURL *handle,
-                                                                 int (*callback)(void *, curl_socket_t)) {
-    return curl_easy_setopt(handle, CURLOPT_CLOSESOCKETFUNCTION, callback);
-}
-
-static inline CURLcode infergate_easy_setopt_sockopt_callback(CURL *handle,
-                                                             int (*callback)(void *, curl_socket_t, curlsocktype)) {
-    return curl_easy_setopt(handle, CURLOPT_SOCKOPTFUNCTION, callback);
 }
 
 static inline CURLcode infergate_easy_getinfo_offset(CURL *handle, CURLINFO info, curl_off_t *value) {

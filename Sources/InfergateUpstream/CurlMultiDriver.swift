@@ -1,44 +1,77 @@
 import CCurl
-import Dispatch
+import Glibc
 import InfergateCore
+import Synchronization
 
-/// Owns the process's libcurl multi handle and runs every curl call on one serial queue.
+/// Owns the process's libcurl multi handle and the one thread that makes every curl call.
 ///
-/// All mutable state here (the multi handle, the easy-handle pool, the transfer table, the
-/// socket watches and the timer) is confined to `queue`; the public entry points hop onto it
-/// with `async`, and libcurl's callbacks run synchronously inside curl calls made on it.
-/// Connection reuse comes from the multi handle's connection cache, so idle easy handles
-/// are only kept to save their allocation.
-final class CurlMultiDriver: @unchecked Sendable {  // confined to `queue`
-    let queue = DispatchQueue(label: "infergate.upstream.curl")
+/// The loop thread (see `CurlMultiDriver+Loop.swift`) sleeps in `epoll_wait` on the sockets
+/// libcurl asks for, hands each ready socket to `curl_multi_socket_action` and resumes
+/// finished transfers' continuations itself, so an event costs one wake-up and no Dispatch
+/// hop, and only the transfers on a ready socket run. Other threads talk to it only through
+/// `inbox`: they append a command under its lock and write to the `wakeFD` eventfd.
+///
+/// State outside `inbox` (the transfer table, the easy-handle pool, the registered sockets
+/// and the timer deadline) is touched only by the loop thread; `multi`, `epollFD` and
+/// `wakeFD` are set once in `init` and closed by the loop thread after it has closed the
+/// inbox, so a waker holding the inbox lock never sees them closed.
+/// Connection reuse comes from the multi handle's connection cache; idle easy handles are
+/// only kept to save their allocation.
+final class CurlMultiDriver: @unchecked Sendable {  // loop-thread state; cross-thread state behind `inbox`
+    /// Work handed to the loop thread, applied in arrival order.
+    enum Command {
+        case start(CurlTransfer)
+        case cancel(CurlTransfer)
+    }
+
+    /// What other threads share with the loop thread.
+    struct Inbox {
+        var commands: [Command] = []
+        var isWakePending = false
+        var isStopRequested = false
+        /// Set by the loop thread just before it frees the multi handle.
+        var isClosed = false
+    }
+
     let logger: Logger
     let configuration: TransferEngineConfiguration
-    var multi: UnsafeMutableRawPointer?
-    var timer: DispatchSourceTimer?
+    let multi: UnsafeMutableRawPointer
+    let epollFD: Int32
+    let wakeFD: Int32
+    let inbox = Mutex(Inbox())
+    /// Times the loop came back from `epoll_wait`; tests use it to check that an idle
+    /// connection the peer closed does not keep waking the loop.
+    let wakeCount = Atomic<Int>(0)
     var transfers: [UnsafeMutableRawPointer: CurlTransfer] = [:]
     var idleHandles: [UnsafeMutableRawPointer] = []
-    var sockets: [curl_socket_t: CurlSocketWatch] = [:]
-    var isShutDown = false
-    /// Read events on connections libcurl was not reading from (idle, peer closed); tests
-    /// use it to check that such a connection parks its source instead of spinning.
-    var idleReadEvents = 0
+    /// The epoll events registered per socket, as libcurl last asked for them.
+    var watchedSockets: [curl_socket_t: UInt32] = [:]
+    /// When libcurl wants `CURL_SOCKET_TIMEOUT`, in `monotonicMilliseconds()`; nil for never.
+    var timerDeadline: Int?
 
-    private static let maxIdleHandles = 256
-    private static let queueKey = DispatchSpecificKey<Bool>()
+    /// Held while joining the loop thread, so every `shutdown` caller returns only after it ended.
+    private let joinState = Mutex<Bool>(false)
+    /// Written once in `init` before any other thread can see the driver.
+    private var loopThread = pthread_t()
+
     private static let globalInitResult: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 
-    /// Creates the multi handle and wires its socket and timer callbacks to `queue`.
+    /// Creates the multi handle, the epoll set and the wake-up eventfd, then starts the loop
+    /// thread that owns them.
     init(configuration: TransferEngineConfiguration, logger: Logger) throws(UpstreamError) {
         self.configuration = configuration
         self.logger = logger
-        queue.setSpecific(key: Self.queueKey, value: true)
         guard Self.globalInitResult == CURLE_OK else {
             throw UpstreamError(kind: .other, operation: "curl_global_init", easyCode: Self.globalInitResult)
         }
+        let (epollFD, wakeFD) = try Self.makeEventDescriptors()
         guard let multi = curl_multi_init() else {
+            Self.close(epollFD, wakeFD)
             throw UpstreamError(kind: .other, message: "upstream engine could not start")
         }
         self.multi = multi
+        self.epollFD = epollFD
+        self.wakeFD = wakeFD
 
         let me = Unmanaged.passUnretained(self).toOpaque()
         let total = configuration.maxTotalConnections
@@ -54,146 +87,91 @@ final class CurlMultiDriver: @unchecked Sendable {  // confined to `queue`
         ]
         for (operation, code) in settings where code != CURLM_OK {
             curl_multi_cleanup(multi)
-            self.multi = nil
+            Self.close(epollFD, wakeFD)
             throw UpstreamError(kind: .other, operation: operation, multiCode: code)
         }
-
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.setEventHandler { [self] in
-            performSocketAction(CURL_SOCKET_TIMEOUT, mask: 0)
-        }
-        timer.schedule(deadline: .distantFuture)
-        timer.activate()
-        self.timer = timer
+        try startLoopThread()
     }
 
-    /// Starts `transfer` on the queue, or finishes it at once when it was cancelled first,
-    /// the engine has shut down, or its easy handle could not be set up.
+    /// Hands `transfer` to the loop thread, or fails it at once when the engine has shut down.
     func submit(_ transfer: CurlTransfer) {
-        queue.async { [self] in
-            guard !transfer.isCancelled else {
-                return transfer.finish(.failure(UpstreamError(kind: .cancelled)))
-            }
-            guard !isShutDown, let multi else {
-                return transfer.finish(.failure(.shutDown))
-            }
-            guard let easy = idleHandles.popLast() ?? curl_easy_init() else {
-                return transfer.finish(.failure(UpstreamError(kind: .other, message: "upstream engine out of memory")))
-            }
-            let me = Unmanaged.passUnretained(self).toOpaque()
-            do throws(UpstreamError) {
-                try transfer.configure(easy, socketOwner: me, userAgent: configuration.userAgent)
-            } catch {
-                transfer.releaseNativeResources()
-                recycle(easy)
-                return transfer.finish(.failure(error))
-            }
-            transfers[easy] = transfer
-            let code = curl_multi_add_handle(multi, easy)
-            if code != CURLM_OK {
-                transfers[easy] = nil
-                transfer.releaseNativeResources()
-                recycle(easy)
-                return transfer.finish(.failure(UpstreamError(kind: .other, operation: "add handle", multiCode: code)))
-            }
-            // Start the transfer now rather than one timer hop later; libcurl asked for a
-            // zero timeout in add_handle, and a timeout action runs every due transfer.
-            performSocketAction(CURL_SOCKET_TIMEOUT, mask: 0)
+        guard send(.start(transfer)) else {
+            return transfer.finish(.failure(.shutDown))
         }
     }
 
-    /// Removes `transfer` from the multi handle and fails it with `.cancelled`; a transfer
-    /// not yet submitted is marked so `submit` fails it instead.
+    /// Asks the loop thread to remove `transfer` and fail it with `.cancelled`; a transfer not
+    /// yet started is marked so its start fails instead.
     func cancel(_ transfer: CurlTransfer) {
-        queue.async { [self] in
-            transfer.isCancelled = true
-            guard let easy = transfer.easy, transfers[easy] === transfer else {
-                return
-            }
-            detach(easy)
-            transfer.finish(.failure(UpstreamError(kind: .cancelled)))
-        }
+        _ = send(.cancel(transfer))
     }
 
     /// Fails every transfer, closes all connections and frees the multi handle; idempotent.
     ///
-    /// Blocks until the queue has done so; must not be called from the queue itself.
+    /// Blocks until the loop thread has ended. Called on the loop thread itself (which
+    /// should not happen: it holds no engine), it only asks the loop to stop.
     func shutdown() {
-        // The last engine reference can in principle drop on the queue; don't deadlock then.
-        if DispatchQueue.getSpecific(key: Self.queueKey) != nil {
-            return closeEverything()
+        inbox.withLock { inbox in
+            guard !inbox.isStopRequested else {
+                return
+            }
+            inbox.isStopRequested = true
+            wakeLoop(&inbox)
         }
-        queue.sync {
-            closeEverything()
+        guard pthread_equal(pthread_self(), loopThread) == 0 else {
+            return
+        }
+        joinState.withLock { isJoined in
+            guard !isJoined else {
+                return
+            }
+            pthread_join(loopThread, nil)
+            isJoined = true
         }
     }
 
-    private func closeEverything() {
-        guard !isShutDown else {
+    /// Queues `command` and wakes the loop; false when the loop has stopped taking commands.
+    private func send(_ command: Command) -> Bool {
+        inbox.withLock { inbox in
+            guard !inbox.isStopRequested, !inbox.isClosed else {
+                return false
+            }
+            inbox.commands.append(command)
+            wakeLoop(&inbox)
+            return true
+        }
+    }
+
+    /// Interrupts `epoll_wait` unless a wake-up is already on its way; call under `inbox`.
+    private func wakeLoop(_ inbox: inout Inbox) {
+        guard !inbox.isWakePending, !inbox.isClosed else {
             return
         }
-        isShutDown = true
-        for (easy, transfer) in transfers {
-            detach(easy)
-            transfer.finish(.failure(.shutDown))
+        inbox.isWakePending = true
+        // Safe under the lock: the loop sets `isClosed` under it before closing `wakeFD`.
+        var one: UInt64 = 1
+        if write(wakeFD, &one, 8) != 8 {
+            logger.error("upstream.loop.wakeup_failed", ["errno": "\(errno)"])
         }
-        timer?.cancel()
-        timer = nil
-        if let multi {
+    }
+
+    private func startLoopThread() throws(UpstreamError) {
+        let retained = Unmanaged.passRetained(self).toOpaque()
+        let result = pthread_create(&loopThread, nil, curlDriverThreadMain, retained)
+        guard result == 0 else {
+            Unmanaged<CurlMultiDriver>.fromOpaque(retained).release()
             curl_multi_cleanup(multi)
+            Self.close(epollFD, wakeFD)
+            throw UpstreamError(kind: .other, message: "upstream engine could not start")
         }
-        multi = nil
-        for easy in idleHandles {
-            curl_easy_cleanup(easy)
-        }
-        idleHandles.removeAll()
-        logger.info("upstream.engine.shutdown")
     }
+}
 
-    /// Lets libcurl act on `socket` (or on its timers) and completes whatever finished.
-    func performSocketAction(_ socket: curl_socket_t, mask: Int32) {
-        guard let multi else {
-            return
-        }
-        var running: Int32 = 0
-        let code = curl_multi_socket_action(multi, socket, mask, &running)
-        if code != CURLM_OK {
-            logger.error("upstream.multi.socket_action_failed", ["curl.code": "\(code.rawValue)"])
-        }
-        completeFinishedTransfers(multi)
+/// The loop thread's entry point; it owns one retain of the driver until the loop ends.
+private let curlDriverThreadMain: @convention(c) (UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? = { context in
+    guard let context else {
+        return nil
     }
-
-    private func completeFinishedTransfers(_ multi: UnsafeMutableRawPointer) {
-        var remaining: Int32 = 0
-        while let message = curl_multi_info_read(multi, &remaining) {
-            guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else {
-                continue
-            }
-            let code = message.pointee.data.result
-            guard let transfer = transfers[easy] else {
-                curl_multi_remove_handle(multi, easy)
-                continue
-            }
-            let outcome = transfer.outcome(for: code)
-            detach(easy)
-            transfer.finish(outcome)
-        }
-    }
-
-    /// Takes `easy` out of the multi handle and the table and returns it to the pool.
-    private func detach(_ easy: UnsafeMutableRawPointer) {
-        if let multi {
-            curl_multi_remove_handle(multi, easy)
-        }
-        transfers.removeValue(forKey: easy)?.releaseNativeResources()
-        recycle(easy)
-    }
-
-    private func recycle(_ easy: UnsafeMutableRawPointer) {
-        guard !isShutDown, idleHandles.count < Self.maxIdleHandles else {
-            return curl_easy_cleanup(easy)
-        }
-        curl_easy_reset(easy)
-        idleHandles.append(easy)
-    }
+    Unmanaged<CurlMultiDriver>.fromOpaque(context).takeRetainedValue().runLoop()
+    return nil
 }

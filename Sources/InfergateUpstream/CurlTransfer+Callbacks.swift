@@ -1,7 +1,7 @@
 import CCurl
 import Glibc
 
-// The C callbacks libcurl calls while the driver's queue is inside a curl function. Each
+// The C callbacks libcurl calls while the driver's loop thread is inside a curl function. Each
 // receives the transfer as an unretained pointer set in `CurlTransfer.configure`.
 
 /// Appends response body bytes; returning less than given makes libcurl stop with

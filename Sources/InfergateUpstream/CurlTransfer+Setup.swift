@@ -4,13 +4,8 @@ import InfergateCore
 extension CurlTransfer {
     /// Points a freshly reset easy handle at this transfer's request.
     ///
-    /// `socketOwner` is the driver's unretained pointer for the socket open and close callbacks. On
-    /// failure the handle is left half-configured; the driver resets it before reuse.
-    func configure(
-        _ handle: UnsafeMutableRawPointer,
-        socketOwner: UnsafeMutableRawPointer,
-        userAgent: String?
-    ) throws(UpstreamError) {
+    /// On failure the handle is left half-configured; the driver resets it before reuse.
+    func configure(_ handle: UnsafeMutableRawPointer, userAgent: String?) throws(UpstreamError) {
         easy = handle
         let context = Unmanaged.passUnretained(self).toOpaque()
 
@@ -42,10 +37,6 @@ extension CurlTransfer {
         try check(infergate_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, context), "set write data")
         try check(infergate_easy_setopt_header_callback(handle, curlTransferHeader), "set header callback")
         try check(infergate_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, context), "set header data")
-        try check(infergate_easy_setopt_closesocket_callback(handle, curlDriverCloseSocket), "set close callback")
-        try check(infergate_easy_setopt_pointer(handle, CURLOPT_CLOSESOCKETDATA, socketOwner), "set close data")
-        try check(infergate_easy_setopt_sockopt_callback(handle, curlDriverOpenedSocket), "set sockopt callback")
-        try check(infergate_easy_setopt_pointer(handle, CURLOPT_SOCKOPTDATA, socketOwner), "set sockopt data")
     }
 
     private func configureTLS(_ handle: UnsafeMutableRawPointer) throws(UpstreamError) {

@@ -4,11 +4,11 @@ import InfergateCore
 /// The state of one request while libcurl works on it: the easy handle it borrowed, the
 /// header list it owns, the upload cursor, and the response being collected.
 ///
-/// Confined to the `CurlMultiDriver` queue from `submit` on; the only field touched
-/// elsewhere is set before the object is handed over. The C callbacks reach it through an
-/// unretained pointer, which is safe because the driver's `transfers` table holds it until
-/// the easy handle has left the multi handle.
-final class CurlTransfer: @unchecked Sendable {  // confined to CurlMultiDriver.queue
+/// Confined to the `CurlMultiDriver` loop thread from `submit` on; the only field touched
+/// elsewhere (`continuation`) is set before the hand-over through the driver's inbox lock.
+/// The C callbacks reach it through an unretained pointer, which is safe because the
+/// driver's `transfers` table holds it until the easy handle has left the multi handle.
+final class CurlTransfer: @unchecked Sendable {  // confined to the CurlMultiDriver loop thread
     typealias Outcome = Result<UpstreamResponse, UpstreamError>
 
     let request: UpstreamRequest

@@ -1,12 +1,12 @@
 import InfergateCore
 import Synchronization
 
-/// Forwards HTTP requests upstream through one libcurl multi handle driven from Dispatch.
+/// Forwards HTTP requests upstream through one libcurl multi handle driven by its own thread.
 ///
 /// One engine per process: it holds the connection cache (HTTP/1.1 keep-alive, HTTP/2 over
 /// TLS when offered) and bounds connections per host and in total. `perform` may be called
-/// from any task; the curl work runs on the engine's single serial queue, so the engine adds
-/// one thread at most however many transfers are in flight. Redirects are not followed.
+/// from any task; the curl work runs on the engine's one loop thread, so the engine adds
+/// one thread however many transfers are in flight. Redirects are not followed.
 public final class TransferEngine: Sendable {
     let driver: CurlMultiDriver
     private let inFlight = Atomic<Int>(0)
@@ -45,7 +45,7 @@ public final class TransferEngine: Sendable {
         let driver = self.driver
         let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                // Set before the hand-over to the queue; the queue owns it from then on.
+                // Set before the hand-over; the loop thread owns it from then on.
                 transfer.continuation = continuation
                 driver.submit(transfer)
             }

@@ -68,6 +68,7 @@ struct TransferEngineBenchmarkTests {
         let request = UpstreamRequest(method: "GET", url: server.url("/delay/0"))
         let workers = 64
         let perWorker = 300
+        let cpuBefore = Self.processCPUMicros()
         let started = ContinuousClock.now
 
         let okCount = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -84,9 +85,31 @@ struct TransferEngineBenchmarkTests {
         }
 
         let elapsed = ContinuousClock.now - started
+        let cpuMicros = Self.processCPUMicros() - cpuBefore
         #expect(okCount == workers * perWorker)
         let perSecond = Double(okCount) / (Self.micros(elapsed) / 1_000_000)
-        print("bench.concurrent workers=\(workers) requests=\(okCount) per_second=\(Self.format(perSecond))")
+        // The loopback server runs in this process too, so this is engine plus server CPU.
+        let cpuPerRequest = cpuMicros / Double(max(okCount, 1))
+        print(
+            "bench.concurrent workers=\(workers) requests=\(okCount) per_second=\(Self.format(perSecond))",
+            "process_cpu_us_per_request=\(Self.format(cpuPerRequest))"
+        )
+    }
+
+    /// User plus system CPU of this process so far, from fields 14 and 15 of /proc/self/stat.
+    private static func processCPUMicros() -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+            let afterName = stat.range(of: ") ", options: .backwards)
+        else {
+            return 0
+        }
+        // Fields after the command name start at field 3, so utime and stime are 11 and 12 here.
+        let fields = stat[afterName.upperBound...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else {
+            return 0
+        }
+        let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return (user + system) / ticksPerSecond * 1_000_000
     }
 
     private static func percentiles(_ samples: [Double]) -> (p50: Double, p90: Double) {
