@@ -38,6 +38,11 @@ public struct GatewayErrorBody: Sendable, Equatable {
 public enum JSONText {
     /// `value` as a JSON string literal, quotes included (RFC 8259 §7).
     public static func quote(_ value: String) -> String {
+        // Most values (header names, ids, ASCII text) need no escape: skip the scalar walk.
+        let needsEscape = value.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        guard needsEscape else {
+            return "\"" + value + "\""
+        }
         var out = "\""
         for scalar in value.unicodeScalars {
             switch scalar {

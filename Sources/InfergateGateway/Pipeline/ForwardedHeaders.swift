@@ -66,12 +66,22 @@ public enum ForwardedHeaders {
     }
 
     /// Field names listed in `Connection` (RFC 9110 §7.6.1), which are hop-by-hop too.
+    ///
+    /// `keep-alive` and `close` are options, not field names, and are skipped: nearly every
+    /// response carries one of them, so this stays allocation-free in the common case.
     private static func namedInConnection(_ headers: HTTPHeaders) -> [String] {
         var names: [String] = []
-        for value in headers.values(for: "Connection") {
-            for token in value.split(separator: ",") {
-                let trimmed = token.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }
-                names.append(String(trimmed.reversed()))
+        for field in headers where field.name.equalsIgnoringASCIICase("Connection") {
+            for token in field.value.utf8.split(separator: UInt8(ascii: ",")) {
+                let trimmed = token.drop { $0 == 0x20 || $0 == 0x09 }
+                let end = trimmed.lastIndex { $0 != 0x20 && $0 != 0x09 }
+                guard let end else {
+                    continue
+                }
+                let name = String(decoding: trimmed[...end], as: UTF8.self)
+                if !name.equalsIgnoringASCIICase("keep-alive"), !name.equalsIgnoringASCIICase("close") {
+                    names.append(name)
+                }
             }
         }
         return names

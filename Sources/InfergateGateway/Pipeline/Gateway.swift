@@ -64,7 +64,7 @@ public final class Gateway: Sendable {
             configuration: configuration.serverConfiguration,
             logger: logger.with(["gw.component": "http"]),
             handler: { [self] request, responder in
-                Task { await self.handle(request, responder: responder) }
+                Task.immediate { await self.handle(request, responder: responder) }
             },
             onRejection: { [self] rejection in
                 Task { await self.recordRejection(rejection) }
