@@ -75,6 +75,8 @@ import Testing
             let elapsed = tally.last.timeIntervalSince(tally.first)
             let expected = rate * elapsed
             let admitted = Double(tally.admitted)
+            let deviation = (admitted - expected) / expected * 100
+            print("rate limit \(caller): \(tally.admitted) admitted over \(elapsed) s, rate × time \(expected), \(deviation)%")
             #expect(tally.refused > 0, "\(caller) was never limited; the load did not exceed the rate")
             #expect(admitted >= expected * 0.99, "\(caller): \(admitted) admitted, expected ≥ \(expected * 0.99)")
             #expect(

@@ -35,6 +35,7 @@ import Testing
             return all
         }
         let fetches = harness.standIn.stats.tokenRequests - fetchesBefore
+        print("token rotation: \(statuses.count) requests in 10 s, \(fetches) token fetches, statuses \(Set(statuses))")
         #expect(statuses.count > 100)
         #expect(statuses.allSatisfy { $0 == 200 }, "statuses other than 200: \(Set(statuses))")
         #expect(harness.standIn.stats.unauthorizedAnswers == 0)
