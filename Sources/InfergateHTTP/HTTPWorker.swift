@@ -17,11 +17,14 @@ final class HTTPWorker: @unchecked Sendable {  // connections and scratch confin
     private let index: Int
     private var connections: [Int32: HTTPConnection] = [:]
     private var lastSweepNanos: UInt64 = 0
+    private var spareJobs: [Job] = []
     private let loop: EventLoopDescriptors
     /// Jobs for the loop, and whether the loop has exited (its descriptors are then closed).
     private let inbox = Mutex<(jobs: [Job], isClosed: Bool)>(([], false))
     private let loopThread = Atomic<UInt>(0)
     private let isStopping = Atomic<Bool>(false)
+    /// Wake-up writes started under the inbox lock and not yet finished.
+    private let pendingWakes = Atomic<Int>(0)
 
     init(index: Int, context: HTTPServerContext) throws {
         self.index = index
@@ -50,17 +53,25 @@ final class HTTPWorker: @unchecked Sendable {  // connections and scratch confin
 
     /// Runs `job` on the loop thread soon; callable from any thread, including the loop itself.
     ///
-    /// Jobs sent after the loop has exited are dropped. The wake-up write happens under the
-    /// inbox lock so it can never hit an eventfd number that was closed and reused.
+    /// Jobs sent after the loop has exited are dropped. The wake-up write happens after the
+    /// inbox lock is released, so the loop never waits on the lock for a syscall; `pendingWakes`
+    /// (raised under the lock while the inbox is open) keeps the loop from closing the eventfd
+    /// until that write is done, so it can never hit a closed and reused descriptor.
     func execute(_ job: @escaping Job) {
-        inbox.withLock { inbox in
+        let needsWake = inbox.withLock { inbox in
             guard !inbox.isClosed else {
-                return
+                return false
             }
             inbox.jobs.append(job)
-            if inbox.jobs.count == 1 {
-                loop.wake()
+            guard inbox.jobs.count == 1 else {
+                return false
             }
+            pendingWakes.add(1, ordering: .relaxed)
+            return true
+        }
+        if needsWake {
+            loop.wake()
+            pendingWakes.subtract(1, ordering: .releasing)
         }
     }
 
@@ -130,21 +141,29 @@ final class HTTPWorker: @unchecked Sendable {  // connections and scratch confin
             runJobs()
             sweepIfDue(intervalMilliseconds: interval)
         }
-        inbox.withLock { inbox in
+        // Dropped jobs are released outside the lock: a responder's deinit may call `execute`.
+        let dropped = inbox.withLock { inbox in
             inbox.isClosed = true
-            inbox.jobs.removeAll()
-            loop.closeDescriptors()
+            defer { inbox.jobs = [] }
+            return inbox.jobs
         }
+        // No wake can start once the inbox is closed; wait out the few already writing.
+        while pendingWakes.load(ordering: .acquiring) != 0 {
+            sched_yield()
+        }
+        loop.closeDescriptors()
+        withExtendedLifetime(dropped) {}
     }
 
     private func runJobs() {
-        let jobs = inbox.withLock { inbox in
-            defer { inbox.jobs.removeAll(keepingCapacity: true) }
-            return inbox.jobs
+        // Swapping with a spare list keeps both buffers uniquely owned, so neither reallocates.
+        inbox.withLock { inbox in
+            swap(&inbox.jobs, &spareJobs)
         }
-        for job in jobs {
+        for job in spareJobs {
             job()
         }
+        spareJobs.removeAll(keepingCapacity: true)
     }
 
     /// Applies head, body, keep-alive and write-stall timeouts at most once per interval.
