@@ -53,26 +53,28 @@ final class HTTPWorker: @unchecked Sendable {  // connections and scratch confin
 
     /// Runs `job` on the loop thread soon; callable from any thread, including the loop itself.
     ///
-    /// Jobs sent after the loop has exited are dropped. The wake-up write happens after the
+    /// Returns false, dropping `job`, once the loop has exited. The wake-up write happens after the
     /// inbox lock is released, so the loop never waits on the lock for a syscall; `pendingWakes`
     /// (raised under the lock while the inbox is open) keeps the loop from closing the eventfd
     /// until that write is done, so it can never hit a closed and reused descriptor.
-    func execute(_ job: @escaping Job) {
-        let needsWake = inbox.withLock { inbox in
+    @discardableResult
+    func execute(_ job: @escaping Job) -> Bool {
+        let (isAccepted, needsWake) = inbox.withLock { inbox in
             guard !inbox.isClosed else {
-                return false
+                return (false, false)
             }
             inbox.jobs.append(job)
             guard inbox.jobs.count == 1 else {
-                return false
+                return (true, false)
             }
             pendingWakes.add(1, ordering: .relaxed)
-            return true
+            return (true, true)
         }
         if needsWake {
             loop.wake()
             pendingWakes.subtract(1, ordering: .releasing)
         }
+        return isAccepted
     }
 
     /// Asks the loop to close everything and exit after the jobs already queued.
@@ -141,18 +143,22 @@ final class HTTPWorker: @unchecked Sendable {  // connections and scratch confin
             runJobs()
             sweepIfDue(intervalMilliseconds: interval)
         }
-        // Dropped jobs are released outside the lock: a responder's deinit may call `execute`.
-        let dropped = inbox.withLock { inbox in
+        // Jobs accepted before the close still run (a task's job must never be lost), outside
+        // the lock since they may call `execute`; connections they open are closed again.
+        let late = inbox.withLock { inbox in
             inbox.isClosed = true
             defer { inbox.jobs = [] }
             return inbox.jobs
         }
+        for job in late {
+            job()
+        }
+        closeAll()
         // No wake can start once the inbox is closed; wait out the few already writing.
         while pendingWakes.load(ordering: .acquiring) != 0 {
             sched_yield()
         }
         loop.closeDescriptors()
-        withExtendedLifetime(dropped) {}
     }
 
     private func runJobs() {
