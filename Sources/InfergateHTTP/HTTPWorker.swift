@@ -4,8 +4,8 @@ import Synchronization
 
 /// One event-loop thread and the connections it owns: epoll for readiness, an eventfd for wake-ups.
 ///
-/// `connections`, `scratch` and the sweep clock are confined to the worker's thread; other
-/// threads reach it only through `execute(_:)`, whose inbox is guarded by a `Mutex`. A server
+/// `connections`, `scratch`, `spareJobs` and the sweep clock are confined to the worker's
+/// thread; other threads reach it only through `execute(_:)`, whose inbox is guarded by a `Mutex`. A server
 /// runs one worker per core, so thousands of connections share a bounded number of threads.
 /// Epoll is used rather than dispatch sources because libdispatch re-arms a source through its
 /// manager thread after every event (an eventfd write and a thread hop per request).
