@@ -17,28 +17,47 @@ struct AuditRedactor: Sendable {
     ]
 
     private let headerNames: Set<String>
+    /// The same names as an array, for an allocation-free ASCII scan of ASCII field names.
+    private let headerNameList: [String]
 
     /// A redactor for the default headers plus `extraHeaders`.
     init(extraHeaders: [String]) {
         headerNames = Set((Self.defaultHeaders + extraHeaders).map { $0.lowercased() })
+        headerNameList = Array(headerNames)
     }
 
     /// The headers as a JSON array of `[name, value]` pairs in wire order, credentials masked.
     func headersJSON(_ headers: HTTPHeaders) -> String {
-        var json = "["
+        var json: [UInt8] = []
+        json.reserveCapacity(2 + headers.fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 8 })
+        json.append(UInt8(ascii: "["))
         for (index, field) in headers.fields.enumerated() {
             if index > 0 {
-                json += ","
+                json.append(UInt8(ascii: ","))
             }
-            let value = headerNames.contains(field.name.lowercased()) ? Self.mask : field.value
-            json += "[" + JSONText.quote(field.name) + "," + JSONText.quote(value) + "]"
+            json.append(UInt8(ascii: "["))
+            JSONText.appendQuoted(field.name, to: &json)
+            json.append(UInt8(ascii: ","))
+            JSONText.appendQuoted(isRedacted(field.name) ? Self.mask : field.value, to: &json)
+            json.append(UInt8(ascii: "]"))
         }
-        return json + "]"
+        json.append(UInt8(ascii: "]"))
+        return String(decoding: json, as: UTF8.self)
+    }
+
+    private func isRedacted(_ name: String) -> Bool {
+        // Unicode lowercasing can fold a non-ASCII letter onto an ASCII one (the Kelvin sign to
+        // `k`), so only all-ASCII names take the byte-wise comparison.
+        guard name.utf8.allSatisfy({ $0 < 0x80 }) else {
+            return headerNames.contains(name.lowercased())
+        }
+        return headerNameList.contains { name.equalsIgnoringASCIICase($0) }
     }
 
     /// `target` (a path or a full URL) with the values of sensitive query parameters masked.
     func redactQuery(_ target: String) -> String {
-        guard let questionMark = target.firstIndex(of: "?") else {
+        // Most targets carry no query; a byte scan avoids walking them as Characters.
+        guard target.utf8.contains(UInt8(ascii: "?")), let questionMark = target.firstIndex(of: "?") else {
             return target
         }
         let head = target[..<questionMark]

@@ -14,6 +14,8 @@ extension AuditStoredRow {
     /// The lowercase hex row hash of this row chained after `previous` (32 raw bytes).
     func chainHash(previous: [UInt8]) -> String {
         var encoder = CanonicalEncoder()
+        // Bodies dominate the encoding; one reservation avoids a doubling series of copies.
+        encoder.bytes.reserveCapacity(1_024 + requestBody.count + responseBody.count)
         encoder.bytes.append(Self.chainVersion)
         encoder.append(seq)
         for value in contentValues {
@@ -65,7 +67,7 @@ private struct CanonicalEncoder {
             append(number)
         case .text(let text):
             bytes.append(2)
-            appendLengthPrefixed(Array(text.utf8))
+            appendLengthPrefixed(text.utf8)
         case .blob(let blob):
             bytes.append(3)
             appendLengthPrefixed(blob)
@@ -77,7 +79,7 @@ private struct CanonicalEncoder {
         withUnsafeBytes(of: number.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
-    private mutating func appendLengthPrefixed(_ content: [UInt8]) {
+    private mutating func appendLengthPrefixed<Content: Collection<UInt8>>(_ content: Content) {
         append(Int64(content.count))
         bytes.append(contentsOf: content)
     }

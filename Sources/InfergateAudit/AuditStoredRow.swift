@@ -48,10 +48,10 @@ struct AuditStoredRow: Sendable {
         upstreamURL = record.upstreamURL.map(redactor.redactQuery)
         requestHeadersJSON = redactor.headersJSON(record.requestHeaders)
         responseHeadersJSON = redactor.headersJSON(record.responseHeaders)
-        requestBody = Array(record.requestBody.prefix(cap))
+        requestBody = Self.capped(record.requestBody, to: cap)
         requestBodySize = Int64(record.requestBody.count)
         requestBodySHA256 = SHA256.hexDigest(record.requestBody)
-        responseBody = Array(record.responseBody.prefix(cap))
+        responseBody = Self.capped(record.responseBody, to: cap)
         responseBodySize = Int64(record.responseBody.count)
         responseBodySHA256 = SHA256.hexDigest(record.responseBody)
         status = Int64(record.status)
@@ -64,6 +64,11 @@ struct AuditStoredRow: Sendable {
         errorCode = record.errorCode
         upstreamAttempts = Int64(record.upstreamAttempts)
         fallbackReason = record.fallbackReason
+    }
+
+    /// `body` cut to `cap` bytes; a body within the cap shares its storage instead of being copied.
+    private static func capped(_ body: [UInt8], to cap: Int) -> [UInt8] {
+        body.count <= cap ? body : Array(body.prefix(cap))
     }
 
     /// Column names in table order after `seq`, ending before `row_hash`.

@@ -71,7 +71,33 @@ extension String {
         guard lhs.count == rhs.count else {
             return false
         }
+        // Native strings expose contiguous UTF-8, which the byte loop below walks much faster
+        // than paired `UTF8View` iterators.
+        let contiguous = lhs.withContiguousStorageIfAvailable { left in
+            rhs.withContiguousStorageIfAvailable { right in
+                Self.equalsIgnoringASCIICase(left, right)
+            }
+        }
+        if let result = contiguous ?? nil {
+            return result
+        }
         for (a, b) in zip(lhs, rhs) where a != b {
+            guard a | 0x20 == b | 0x20, (a | 0x20) >= 0x61, (a | 0x20) <= 0x7A else {
+                return false
+            }
+        }
+        return true
+    }
+
+    private static func equalsIgnoringASCIICase(
+        _ lhs: UnsafeBufferPointer<UInt8>,
+        _ rhs: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
+        for index in 0..<lhs.count {
+            let (a, b) = (lhs[index], rhs[index])
+            guard a != b else {
+                continue
+            }
             guard a | 0x20 == b | 0x20, (a | 0x20) >= 0x61, (a | 0x20) <= 0x7A else {
                 return false
             }

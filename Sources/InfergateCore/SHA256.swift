@@ -71,13 +71,18 @@ public struct SHA256: ~Copyable {
 extension Sequence<UInt8> {
     /// Lowercase hexadecimal, two digits per byte.
     public var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var characters: [UInt8] = []
-        characters.reserveCapacity(underestimatedCount * 2)
-        for byte in self {
-            characters.append(digits[Int(byte >> 4)])
-            characters.append(digits[Int(byte & 0x0F)])
+        let bytes = Array(self)
+        // Digits go straight into the string's storage (`Array(self)` is free for an array).
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
+            for (index, byte) in bytes.enumerated() {
+                buffer[2 * index] = Self.hexDigit(byte >> 4)
+                buffer[2 * index + 1] = Self.hexDigit(byte & 0x0F)
+            }
+            return bytes.count * 2
         }
-        return String(decoding: characters, as: UTF8.self)
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? 0x30 + nibble : 0x57 + nibble
     }
 }

@@ -14,6 +14,8 @@ final class HTTPConnection: @unchecked Sendable {  // mutable state confined to 
     let fd: Int32
     let worker: HTTPWorker
     let context: HTTPServerContext
+    /// Runs the tasks of this connection's requests on its worker's thread.
+    let executor: HTTPWorkerExecutor
     let remoteAddress: String
     let remotePort: Int
     var parser: HTTPRequestParser
@@ -43,6 +45,7 @@ final class HTTPConnection: @unchecked Sendable {  // mutable state confined to 
         self.remotePort = remotePort
         self.worker = worker
         self.context = context
+        executor = HTTPWorkerExecutor(worker: worker)
         parser = HTTPRequestParser(
             maxHeaderBytes: context.configuration.maxHeaderBytes,
             maxBodyBytes: context.configuration.maxBodyBytes

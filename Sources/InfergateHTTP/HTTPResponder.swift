@@ -34,6 +34,12 @@ public final class HTTPResponder: Sendable {
         }
     }
 
+    /// The executor of the worker thread that owns the connection: a handler task that prefers
+    /// it resumes next to the connection, and its answer is written without another thread hop.
+    public var taskExecutor: any TaskExecutor {
+        connection.executor
+    }
+
     /// Writes `response` once every earlier request on the connection has been answered.
     public func send(_ response: HTTPResponse) {
         deliver(.response(response))

@@ -4,8 +4,8 @@ import Synchronization
 
 /// One event-loop thread and the connections it owns: epoll for readiness, an eventfd for wake-ups.
 ///
-/// `connections`, `scratch` and the sweep clock are confined to the worker's thread; other
-/// threads reach it only through `execute(_:)`, whose inbox is guarded by a `Mutex`. A server
+/// `connections`, `scratch`, `spareJobs` and the sweep clock are confined to the worker's
+/// thread; other threads reach it only through `execute(_:)`, whose inbox is guarded by a `Mutex`. A server
 /// runs one worker per core, so thousands of connections share a bounded number of threads.
 /// Epoll is used rather than dispatch sources because libdispatch re-arms a source through its
 /// manager thread after every event (an eventfd write and a thread hop per request).
@@ -17,11 +17,14 @@ final class HTTPWorker: @unchecked Sendable {  // connections and scratch confin
     private let index: Int
     private var connections: [Int32: HTTPConnection] = [:]
     private var lastSweepNanos: UInt64 = 0
+    private var spareJobs: [Job] = []
     private let loop: EventLoopDescriptors
     /// Jobs for the loop, and whether the loop has exited (its descriptors are then closed).
     private let inbox = Mutex<(jobs: [Job], isClosed: Bool)>(([], false))
     private let loopThread = Atomic<UInt>(0)
     private let isStopping = Atomic<Bool>(false)
+    /// Wake-up writes started under the inbox lock and not yet finished.
+    private let pendingWakes = Atomic<Int>(0)
 
     init(index: Int, context: HTTPServerContext) throws {
         self.index = index
@@ -50,18 +53,28 @@ final class HTTPWorker: @unchecked Sendable {  // connections and scratch confin
 
     /// Runs `job` on the loop thread soon; callable from any thread, including the loop itself.
     ///
-    /// Jobs sent after the loop has exited are dropped. The wake-up write happens under the
-    /// inbox lock so it can never hit an eventfd number that was closed and reused.
-    func execute(_ job: @escaping Job) {
-        inbox.withLock { inbox in
+    /// Returns false, dropping `job`, once the loop has exited. The wake-up write happens after the
+    /// inbox lock is released, so the loop never waits on the lock for a syscall; `pendingWakes`
+    /// (raised under the lock while the inbox is open) keeps the loop from closing the eventfd
+    /// until that write is done, so it can never hit a closed and reused descriptor.
+    @discardableResult
+    func execute(_ job: @escaping Job) -> Bool {
+        let (isAccepted, needsWake) = inbox.withLock { inbox in
             guard !inbox.isClosed else {
-                return
+                return (false, false)
             }
             inbox.jobs.append(job)
-            if inbox.jobs.count == 1 {
-                loop.wake()
+            guard inbox.jobs.count == 1 else {
+                return (true, false)
             }
+            pendingWakes.add(1, ordering: .relaxed)
+            return (true, true)
         }
+        if needsWake {
+            loop.wake()
+            pendingWakes.subtract(1, ordering: .releasing)
+        }
+        return isAccepted
     }
 
     /// Asks the loop to close everything and exit after the jobs already queued.
@@ -130,21 +143,33 @@ final class HTTPWorker: @unchecked Sendable {  // connections and scratch confin
             runJobs()
             sweepIfDue(intervalMilliseconds: interval)
         }
-        inbox.withLock { inbox in
+        // Jobs accepted before the close still run (a task's job must never be lost), outside
+        // the lock since they may call `execute`; connections they open are closed again.
+        let late = inbox.withLock { inbox in
             inbox.isClosed = true
-            inbox.jobs.removeAll()
-            loop.closeDescriptors()
+            defer { inbox.jobs = [] }
+            return inbox.jobs
         }
+        for job in late {
+            job()
+        }
+        closeAll()
+        // No wake can start once the inbox is closed; wait out the few already writing.
+        while pendingWakes.load(ordering: .acquiring) != 0 {
+            sched_yield()
+        }
+        loop.closeDescriptors()
     }
 
     private func runJobs() {
-        let jobs = inbox.withLock { inbox in
-            defer { inbox.jobs.removeAll(keepingCapacity: true) }
-            return inbox.jobs
+        // Swapping with a spare list keeps both buffers uniquely owned, so neither reallocates.
+        inbox.withLock { inbox in
+            swap(&inbox.jobs, &spareJobs)
         }
-        for job in jobs {
+        for job in spareJobs {
             job()
         }
+        spareJobs.removeAll(keepingCapacity: true)
     }
 
     /// Applies head, body, keep-alive and write-stall timeouts at most once per interval.

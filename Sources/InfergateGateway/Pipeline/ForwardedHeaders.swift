@@ -104,11 +104,18 @@ public enum RequestID {
         var generator = SystemRandomNumberGenerator()
         let high = generator.next() as UInt64
         let low = generator.next() as UInt64
-        return hex(high) + hex(low)
+        // Written straight into the string's storage: this runs for nearly every request.
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            appendHex(high, to: buffer, at: 0)
+            appendHex(low, to: buffer, at: 16)
+            return 32
+        }
     }
 
-    private static func hex(_ value: UInt64) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - text.count) + text
+    private static func appendHex(_ value: UInt64, to buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+        for index in 0..<16 {
+            let nibble = UInt8(truncatingIfNeeded: value >> UInt64(60 - 4 * index)) & 0x0F
+            buffer[offset + index] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+        }
     }
 }

@@ -154,7 +154,7 @@ extension Gateway {
     }
 
     static func withoutQuery(_ url: String) -> String {
-        guard let mark = url.firstIndex(of: "?") else {
+        guard let mark = url.utf8.firstIndex(of: UInt8(ascii: "?")) else {
             return url
         }
         return String(url[..<mark])

@@ -64,7 +64,9 @@ public final class Gateway: Sendable {
             configuration: configuration.serverConfiguration,
             logger: logger.with(["gw.component": "http"]),
             handler: { [self] request, responder in
-                Task.immediate { await self.handle(request, responder: responder) }
+                Task.immediate(executorPreference: responder.taskExecutor) {
+                    await self.handle(request, responder: responder)
+                }
             },
             onRejection: { [self] rejection in
                 Task { await self.recordRejection(rejection) }

@@ -73,24 +73,35 @@ public struct Router: Sendable {
         for byte in path.utf8 where byte < 0x21 || byte == 0x7F || byte == UInt8(ascii: "\\") {
             return "request path holds a forbidden character"
         }
-        for segment in path.split(separator: "/", omittingEmptySubsequences: false) {
-            if segment == "." || segment == ".." {
-                return "request path holds a dot segment"
+        // Byte scans rather than split and Array: this runs on every request.
+        var segmentLength = 0
+        var isAllDots = true
+        for byte in path.utf8 {
+            if byte == UInt8(ascii: "/") {
+                if segmentLength > 0 && segmentLength <= 2 && isAllDots {
+                    return "request path holds a dot segment"
+                }
+                (segmentLength, isAllDots) = (0, true)
+            } else {
+                segmentLength += 1
+                isAllDots = isAllDots && byte == UInt8(ascii: ".")
             }
         }
+        if segmentLength > 0 && segmentLength <= 2 && isAllDots {
+            return "request path holds a dot segment"
+        }
         // Percent-encoded dot, slash, backslash or NUL: %2e %2f %5c %00, any case.
-        let bytes = Array(path.utf8)
-        var index = 0
-        while index + 2 < bytes.count {
-            if bytes[index] == UInt8(ascii: "%") {
-                let pair = (bytes[index + 1], bytes[index + 2] | 0x20)
+        var window: (UInt8, UInt8) = (0, 0)
+        for byte in path.utf8 {
+            if window.0 == UInt8(ascii: "%") {
+                let pair = (window.1, byte | 0x20)
                 if pair == (UInt8(ascii: "2"), UInt8(ascii: "e")) || pair == (UInt8(ascii: "2"), UInt8(ascii: "f"))
                     || pair == (UInt8(ascii: "5"), UInt8(ascii: "c")) || pair == (UInt8(ascii: "0"), UInt8(ascii: "0"))
                 {
                     return "request path holds an encoded dot, slash or NUL"
                 }
             }
-            index += 1
+            window = (window.1, byte)
         }
         return nil
     }
