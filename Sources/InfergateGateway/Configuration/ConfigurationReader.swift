@@ -44,34 +44,39 @@ struct ConfigurationReader {
     }
 
     mutating func int(_ key: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
-        readKeys.insert(key)
-        guard let raw = object[key], !(raw is NSNull) else {
+        guard let number = try number(key, wholeOnly: true) else {
             return nil
         }
-        guard let number = raw as? NSNumber, !isBoolean(number), number.doubleValue == number.doubleValue.rounded()
-        else {
-            throw ConfigurationError(key: keyPath(key), value: "\(raw)", reason: "expected an integer")
-        }
-        let value = number.intValue
-        guard range.contains(value) else {
-            throw ConfigurationError(
-                key: keyPath(key),
-                value: "\(value)",
-                reason: "must be between \(range.lowerBound) and \(range.upperBound)"
-            )
-        }
-        return value
+        return try checked(number.intValue, in: range, key: key)
     }
 
     mutating func double(_ key: String, range: ClosedRange<Double>) throws(ConfigurationError) -> Double? {
+        guard let number = try number(key, wholeOnly: false) else {
+            return nil
+        }
+        return try checked(number.doubleValue, in: range, key: key)
+    }
+
+    /// The JSON number at `key`, or nil when absent; booleans and strings are refused.
+    private mutating func number(_ key: String, wholeOnly: Bool) throws(ConfigurationError) -> NSNumber? {
         readKeys.insert(key)
         guard let raw = object[key], !(raw is NSNull) else {
             return nil
         }
-        guard let number = raw as? NSNumber, !isBoolean(number) else {
-            throw ConfigurationError(key: keyPath(key), value: "\(raw)", reason: "expected a number")
+        guard let number = raw as? NSNumber, !isBoolean(number),
+            !wholeOnly || number.doubleValue == number.doubleValue.rounded()
+        else {
+            throw ConfigurationError(
+                key: keyPath(key), value: "\(raw)", reason: wholeOnly ? "expected an integer" : "expected a number")
         }
-        let value = number.doubleValue
+        return number
+    }
+
+    private func checked<Value: Comparable>(
+        _ value: Value,
+        in range: ClosedRange<Value>,
+        key: String
+    ) throws(ConfigurationError) -> Value {
         guard range.contains(value) else {
             throw ConfigurationError(
                 key: keyPath(key),
