@@ -16,9 +16,10 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3"),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .systemLibrary(name: "CLinuxEvents", path: "Sources/CLinuxEvents"),
 
         .target(name: "InfergateCore", dependencies: ["COpenSSL"]),
-        .target(name: "InfergateHTTP", dependencies: ["InfergateCore"]),
+        .target(name: "InfergateHTTP", dependencies: ["InfergateCore", "CLinuxEvents"]),
         .target(name: "InfergateUpstream", dependencies: ["InfergateCore", "CCurl"]),
         .target(name: "InfergateTokens", dependencies: ["InfergateCore"]),
         .target(name: "InfergateAudit", dependencies: ["InfergateCore", "CSQLite"]),

@@ -9,11 +9,11 @@ struct EventLoopDescriptors: Sendable {
     let wakeFD: Int32
 
     init() throws {
-        epollFD = LinuxEvents.shared.createEpoll(LinuxEvents.closeOnExec)
+        epollFD = LinuxEvents.createEpoll(LinuxEvents.closeOnExec)
         guard epollFD >= 0 else {
             throw HTTPServerError.system("epoll_create1", errno: errno)
         }
-        wakeFD = LinuxEvents.shared.createEventFD(0, LinuxEvents.nonBlocking | LinuxEvents.closeOnExec)
+        wakeFD = LinuxEvents.createEventFD(0, LinuxEvents.nonBlocking | LinuxEvents.closeOnExec)
         guard wakeFD >= 0 else {
             let code = errno
             Glibc.close(epollFD)
@@ -52,29 +52,21 @@ struct EventLoopDescriptors: Sendable {
     }
 
     private func control(_ operation: Int32, _ fd: Int32, events: UInt32) {
-        var event = [UInt8](repeating: 0, count: LinuxEvents.eventStride)
-        event.withUnsafeMutableBytes { raw in
-            raw.storeBytes(of: events, toByteOffset: 0, as: UInt32.self)
-            raw.storeBytes(of: Int64(fd), toByteOffset: LinuxEvents.dataOffset, as: Int64.self)
-            // Failures mean the fd is already gone; the connection notices on its next read.
-            _ = LinuxEvents.shared.control(epollFD, operation, fd, raw.baseAddress)
-        }
+        // Failures mean the fd is already gone; the connection notices on its next read.
+        _ = LinuxEvents.control(epollFD, operation, fd, events: events)
     }
 
     /// Waits up to the timeout and reports each ready connection fd (readable, writable, failed).
     func wait(timeoutMilliseconds: Int32, _ report: (Int32, Bool, Bool, Bool) -> Void) {
         let capacity = 256
-        withUnsafeTemporaryAllocation(byteCount: capacity * LinuxEvents.eventStride, alignment: 8) { raw in
-            let count = LinuxEvents.shared.wait(epollFD, raw.baseAddress, Int32(capacity), timeoutMilliseconds)
-            guard count > 0 else {
+        withUnsafeTemporaryAllocation(byteCount: capacity * LinuxEvents.eventSize, alignment: 8) { raw in
+            let count = LinuxEvents.wait(epollFD, raw.baseAddress, Int32(capacity), timeoutMilliseconds)
+            guard count > 0, let events = raw.baseAddress else {
                 return
             }
             for index in 0..<Int(count) {
-                let base = index * LinuxEvents.eventStride
-                let flags = raw.loadUnaligned(fromByteOffset: base, as: UInt32.self)
-                let fd = Int32(
-                    truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: base + LinuxEvents.dataOffset, as: Int64.self)
-                )
+                let flags = LinuxEvents.flags(in: events, at: index)
+                let fd = LinuxEvents.descriptor(in: events, at: index)
                 if fd == wakeFD {
                     var value: UInt64 = 0
                     _ = Glibc.read(wakeFD, &value, 8)
