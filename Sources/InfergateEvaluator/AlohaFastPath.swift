@@ -1,5 +1,5 @@
-/// A structure-specific evaluator for embedding → {LSTM → Dense, Conv1D → ReLU → max-pool}×n → Dense → sigmoid
-/// graphs such as the Aloha CNN-LSTM, built at load when the graph matches exactly.
+/// A structure-specific evaluator for embedding → {LSTM → Dense, Conv1D → ReLU → max-pool}×n → Dense →
+/// sigmoid graphs such as the Aloha CNN-LSTM, built at load when the graph matches exactly.
 ///
 /// The embedding feeds only linear maps, so those are folded per token at load: the LSTM input projection
 /// (W·emb + Wb + Rb) and each convolution tap. Rows that start with padding token 0 share the LSTM state

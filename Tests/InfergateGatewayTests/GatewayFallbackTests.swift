@@ -18,7 +18,8 @@ struct GatewayFallbackTests {
         let afterText = after.map { #", "after_ms": \#($0)"# } ?? ""
         return #"""
             , "timeout_ms": 3000, "connect_timeout_ms": 500,
-            "fallback": {"model": "\#(GatewayHarness.alohaModel!)", "on": ["connect", "timeout", "5xx", "overloaded", "no-token"] \#(afterText)}
+            "fallback": {"model": "\#(GatewayHarness.alohaModel!)",
+                         "on": ["connect", "timeout", "5xx", "overloaded", "no-token"] \#(afterText)}
             \#(breaker)
             """#
     }
@@ -98,7 +99,8 @@ struct GatewayFallbackTests {
         let upP99 = Self.percentile(up.map(\.1), 0.99)
         let downP99 = Self.percentile(down.map(\.1), 0.99)
         print(
-            "fallback latency: pipeline up p99 \(upP99) ms (\(up.count) requests); down p99 \(downP99) ms (\(down.count) requests)"
+            "fallback latency: pipeline up p99 \(upP99) ms (\(up.count) requests); "
+                + "down p99 \(downP99) ms (\(down.count) requests)"
         )
 
         let rows = try harness.auditRows("served_by, fallback_reason", where: "served_by = 'local-model'")
@@ -185,9 +187,8 @@ struct GatewayFallbackTests {
         try await harness.waitUntilReady()
         harness.standIn.setPipelineBehaviour(.status(503, body: "down", contentType: "text/plain"))
 
-        let records = Array(
-            #"[{"text_input":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,28,16,32,23,29,32,30,19,26,17]}]"#
-                .utf8)
+        let row = String(repeating: "0,", count: 40) + "28,16,32,23,29,32,30,19,26,17"
+        let records = Array("[{\"text_input\":[\(row)]}]".utf8)
         let pandas = try await harness.send(
             headers: ["Content-Type": "application/json; format=pandas-records"], body: records)
         #expect(pandas.status == 200)

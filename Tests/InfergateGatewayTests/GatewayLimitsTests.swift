@@ -78,7 +78,10 @@ import Testing
             let expected = rate * elapsed
             let admitted = Double(tally.admitted)
             let deviation = (admitted - Double(burst) - expected) / expected * 100
-            print("rate limit \(caller): \(tally.admitted) admitted in \(elapsed) s = burst \(burst) + \(deviation)% of rate × time")
+            print(
+                "rate limit \(caller): \(tally.admitted) admitted in \(elapsed) s = "
+                    + "burst \(burst) + \(deviation)% of rate × time"
+            )
             #expect(tally.refused > 0, "\(caller) was never limited; the load did not exceed the rate")
             #expect(admitted >= expected * 0.99, "\(caller): \(admitted) admitted, expected ≥ \(expected * 0.99)")
             #expect(

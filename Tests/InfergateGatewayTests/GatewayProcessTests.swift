@@ -121,7 +121,8 @@ struct GatewayProcessTests {
         #expect(before.status == 404)
 
         let route =
-            #", {"name": "second", "path": "/second", "upstream": "\#(standIn.pipelineURL(name: "aloha-1"))", "token_provider": "w"}"#
+            #", {"name": "second", "path": "/second", "#
+            + #""upstream": "\#(standIn.pipelineURL(name: "aloha-1"))", "token_provider": "w"}"#
         try config(directory, standIn: standIn, extraRoute: route).write(
             toFile: path, atomically: true, encoding: .utf8)
         gateway.kill(signal: SIGHUP)

@@ -107,16 +107,7 @@ enum CheckCommand {
             let path = values["--config"] ?? "config/infergate.json"
             do {
                 let configuration = try GatewayConfiguration.load(path: path)
-                for route in configuration.routes {
-                    if let model = route.fallback?.modelPath {
-                        do {
-                            _ = try LoadedModel.load(path: model)
-                        } catch {
-                            throw ConfigurationError(
-                                key: "routes.\(route.name).fallback.model", value: model, reason: error.message)
-                        }
-                    }
-                }
+                _ = try configuration.loadFallbackModels()
                 print(configuration.redactedJSON)
                 return 0
             } catch {

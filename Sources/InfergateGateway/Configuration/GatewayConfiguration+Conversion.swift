@@ -118,24 +118,14 @@ extension TokenProviderSettings {
         configuration.clientAuthentication = clientAuthentication == "form" ? .form : .basic
         configuration.scope = scope
         configuration.extraParameters = extraParameters
-        if let refreshFraction {
-            configuration.refreshFraction = refreshFraction
-        }
-        if let minimumRefreshIntervalSeconds {
-            configuration.minimumRefreshIntervalSeconds = minimumRefreshIntervalSeconds
-        }
-        if let clockSkewSeconds {
-            configuration.clockSkewSeconds = clockSkewSeconds
-        }
-        if let defaultLifetimeSeconds {
-            configuration.defaultLifetimeSeconds = defaultLifetimeSeconds
-        }
-        if let fetchTimeoutMilliseconds {
-            configuration.fetchTimeoutMilliseconds = fetchTimeoutMilliseconds
-        }
-        if let waitTimeoutMilliseconds {
-            configuration.waitTimeoutMilliseconds = waitTimeoutMilliseconds
-        }
+        // Unset keys keep the token module's defaults, the one place they are defined.
+        configuration.refreshFraction = refreshFraction ?? configuration.refreshFraction
+        configuration.minimumRefreshIntervalSeconds =
+            minimumRefreshIntervalSeconds ?? configuration.minimumRefreshIntervalSeconds
+        configuration.clockSkewSeconds = clockSkewSeconds ?? configuration.clockSkewSeconds
+        configuration.defaultLifetimeSeconds = defaultLifetimeSeconds ?? configuration.defaultLifetimeSeconds
+        configuration.fetchTimeoutMilliseconds = fetchTimeoutMilliseconds ?? configuration.fetchTimeoutMilliseconds
+        configuration.waitTimeoutMilliseconds = waitTimeoutMilliseconds ?? configuration.waitTimeoutMilliseconds
         return configuration
     }
 }

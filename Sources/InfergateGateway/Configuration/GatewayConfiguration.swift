@@ -1,3 +1,10 @@
+import InfergateAudit
+import InfergateHTTP
+import InfergateLimits
+
+private let httpDefaults = HTTPServerConfiguration()
+private let auditDefaults = AuditConfiguration()
+
 /// The whole configuration of a gateway, as read from the JSON file.
 ///
 /// Every section mirrors a key of the file; `docs/configuration.md` documents each key and
@@ -15,17 +22,18 @@ public struct GatewayConfiguration: Sendable {
 
 /// `server`: the listening socket and the HTTP front's limits.
 public struct ServerSettings: Sendable {
-    public var host: String = "127.0.0.1"
-    public var port: Int = 8080
-    public var maxBodyBytes: Int = 64 << 20
-    public var maxHeaderBytes: Int = 16_384
-    public var headerTimeoutMilliseconds: Int = 10_000
-    public var bodyTimeoutMilliseconds: Int = 60_000
-    public var keepAliveTimeoutMilliseconds: Int = 60_000
-    public var maxConnections: Int = 4_096
+    // Defaults come from the modules that own them, so each is written down once.
+    public var host = httpDefaults.host
+    public var port = httpDefaults.port
+    public var maxBodyBytes = httpDefaults.maxBodyBytes
+    public var maxHeaderBytes = httpDefaults.maxHeaderBytes
+    public var headerTimeoutMilliseconds = httpDefaults.headerTimeoutMilliseconds
+    public var bodyTimeoutMilliseconds = httpDefaults.bodyTimeoutMilliseconds
+    public var keepAliveTimeoutMilliseconds = httpDefaults.keepAliveTimeoutMilliseconds
+    public var maxConnections = httpDefaults.maxConnections
     public var drainTimeoutMilliseconds: Int = 30_000
     public var allowedSources: [String] = ["127.0.0.0/8", "::1/128"]
-    public var maxTrackedCallers: Int = 100_000
+    public var maxTrackedCallers = AccessConfiguration().maxTrackedKeys
 
     public init() {}
 }
@@ -138,15 +146,15 @@ public struct UnknownCallerSettings: Sendable {
 
 /// `audit`: where and how audit rows are written.
 public struct AuditSettings: Sendable {
-    public var path: String = "var/audit.sqlite"
+    public var path = auditDefaults.path
     public var durable: Bool = true
     public var flushIntervalMilliseconds: Int = 200
     public var refuseWhenFull: Bool = false
-    public var maxBodyBytes: Int = 65_536
-    public var retentionDays: Int? = 30
+    public var maxBodyBytes = auditDefaults.maxBodyBytes
+    public var retentionDays = auditDefaults.retentionDays
     public var maxRows: Int?
     public var redactHeaders: [String] = []
-    public var queueCapacity: Int = 10_000
+    public var queueCapacity = auditDefaults.queueCapacity
     public var allowUnaudited: Bool = false
 
     public init() {}

@@ -1,11 +1,11 @@
 import Synchronization
 
-/// Counters, gauges and latency histograms, rendered in the Prometheus text format.
+/// Counters and latency histograms, rendered in the Prometheus text format.
 ///
 /// Labels are always bounded values (route names, status codes, error codes), never raw
 /// paths. All state sits behind one mutex; an update is a dictionary lookup and an add.
-/// Gauges whose value lives elsewhere (token validity, circuit state) are read at render
-/// time through `addCollector`.
+/// Gauges whose value lives elsewhere (token validity, circuit state, in-flight requests)
+/// are rendered by the gateway from their owners, not stored here.
 public final class MetricsRegistry: Sendable {
     /// Upper bounds of the latency histogram buckets, in seconds.
     public static let latencyBuckets: [Double] = [
@@ -26,9 +26,7 @@ public final class MetricsRegistry: Sendable {
     private struct State {
         var help: [String: (type: String, text: String, labelNames: [String])] = [:]
         var counters: [Key: Double] = [:]
-        var gauges: [Key: Double] = [:]
         var histograms: [Key: Histogram] = [:]
-        var collectors: [@Sendable () -> String] = []
     }
 
     private let state = Mutex(State())
@@ -40,20 +38,8 @@ public final class MetricsRegistry: Sendable {
         state.withLock { $0.help[name] = (type, help, labels) }
     }
 
-    public func increment(_ name: String, labels: [String] = [], by amount: Double = 1) {
-        state.withLock { $0.counters[Key(name: name, labels: labels), default: 0] += amount }
-    }
-
-    public func addToGauge(_ name: String, labels: [String] = [], _ amount: Double) {
-        state.withLock { $0.gauges[Key(name: name, labels: labels), default: 0] += amount }
-    }
-
-    public func setGauge(_ name: String, labels: [String] = [], _ value: Double) {
-        state.withLock { $0.gauges[Key(name: name, labels: labels)] = value }
-    }
-
-    public func observe(_ name: String, labels: [String] = [], seconds: Double) {
-        state.withLock { Self.observe(in: &$0, Key(name: name, labels: labels), seconds: seconds) }
+    public func increment(_ name: String, labels: [String] = []) {
+        state.withLock { $0.counters[Key(name: name, labels: labels), default: 0] += 1 }
     }
 
     /// Counts one sample of `counter` and observes `seconds` in `histogram` under one lock,
@@ -84,19 +70,9 @@ public final class MetricsRegistry: Sendable {
         state.histograms[key]!.count += 1
     }
 
-    /// A value read from a counter, for tests and status pages.
-    public func counterValue(_ name: String, labels: [String] = []) -> Double {
-        state.withLock { $0.counters[Key(name: name, labels: labels)] ?? 0 }
-    }
-
-    /// Registers a function whose Prometheus text is appended on every render.
-    public func addCollector(_ collector: @escaping @Sendable () -> String) {
-        state.withLock { $0.collectors.append(collector) }
-    }
-
     /// The whole registry in the Prometheus text exposition format (version 0.0.4).
     public func render() -> String {
-        let (snapshot, collectors) = state.withLock { ($0, $0.collectors) }
+        let snapshot = state.withLock { $0 }
         var out = ""
         for name in snapshot.help.keys.sorted() {
             guard let help = snapshot.help[name] else {
@@ -107,15 +83,9 @@ public final class MetricsRegistry: Sendable {
             for (key, value) in Self.samples(snapshot.counters, named: name) {
                 out += "\(name)\(Self.labelText(labelNames, key.labels)) \(Self.number(value))\n"
             }
-            for (key, value) in Self.samples(snapshot.gauges, named: name) {
-                out += "\(name)\(Self.labelText(labelNames, key.labels)) \(Self.number(value))\n"
-            }
             for (key, histogram) in Self.samples(snapshot.histograms, named: name) {
                 out += Self.histogramText(name, labelNames, key.labels, histogram)
             }
-        }
-        for collector in collectors {
-            out += collector()
         }
         return out
     }

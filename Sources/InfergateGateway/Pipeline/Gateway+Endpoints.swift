@@ -93,8 +93,8 @@ extension Gateway {
             out += "infergate_token_fetches_total{provider=\"\(name)\"} \(status.fetchCount)\n"
         }
         let health = audit.health
-        out +=
-            "# HELP infergate_audit_writable Whether the audit log accepts rows.\n# TYPE infergate_audit_writable gauge\n"
+        out += "# HELP infergate_audit_writable Whether the audit log accepts rows.\n"
+        out += "# TYPE infergate_audit_writable gauge\n"
         out += "infergate_audit_writable \(health.isWritable ? 1 : 0)\n"
         out += "# HELP infergate_audit_rows_committed_total Audit rows committed since start.\n"
         out += "# TYPE infergate_audit_rows_committed_total counter\n"

@@ -94,9 +94,9 @@ extension Gateway {
             metrics.increment("infergate_audit_failures_total", labels: [error.code])
             logger.error("audit.write.failed", ["gw.request.id": exchange.requestID, "gw.error": error.code])
             if !allowUnaudited {
-                let body = GatewayErrorBody(code: 503, message: "audit log unavailable: answer withheld")
+                let body = GatewayErrorBody(code: error.httpStatus, message: "audit log unavailable: answer withheld")
                 response = HTTPResponse(
-                    status: 503,
+                    status: error.httpStatus,
                     headers: [
                         "Content-Type": "application/json", "Retry-After": "5", "X-Request-Id": exchange.requestID,
                     ],

@@ -45,16 +45,15 @@ extension Gateway {
                 )
             }
         }
+        exchange.servedBy = .localModel
+        exchange.extraResponseHeaders.replaceOrAdd(name: "X-Infergate-Served-By", value: "local-model")
         switch result {
         case .failure(let error):
-            var response = refusal(&exchange, status: 400, code: error.code, message: error.message)
-            response.body = GatewayErrorBody(code: 400, message: error.message, source: "local-model").bytes
-            exchange.servedBy = .localModel
-            exchange.extraResponseHeaders.replaceOrAdd(name: "X-Infergate-Served-By", value: "local-model")
-            return response
+            exchange.errorCode = error.code
+            let body = GatewayErrorBody(code: error.httpStatus, message: error.message, source: "local-model")
+            let headers: HTTPHeaders = ["Content-Type": "application/json"]
+            return HTTPResponse(status: error.httpStatus, headers: headers, body: body.bytes)
         case .success(let bytes):
-            exchange.servedBy = .localModel
-            exchange.extraResponseHeaders.replaceOrAdd(name: "X-Infergate-Served-By", value: "local-model")
             let type = outputFormat == .pandasRecords ? "application/json; format=pandas-records" : "application/json"
             return HTTPResponse(status: 200, headers: ["Content-Type": type], body: bytes)
         }

@@ -25,12 +25,12 @@ extension Gateway {
             route.recordOutcome(success: false, wasProbe: isProbe, now: now)
             metrics.increment("infergate_upstream_errors_total", labels: [route.name, error.code])
             exchange.errorCode = error.code
-            let trigger: FallbackTrigger =
-                (error.kind == .timeout || error.kind == .connectTimeout) ? .timeout : .connect
+            // The engine's own status choice (504 for timeouts, else 502) also names the trigger.
+            let status = error.suggestedHTTPStatus
+            let trigger: FallbackTrigger = status == 504 ? .timeout : .connect
             if error.kind != .cancelled, route.fallsBack(on: trigger) {
                 return await answerLocally(&exchange, route: route, reason: error.code)
             }
-            let status = error.kind == .timeout || error.kind == .connectTimeout ? 504 : 502
             return refusal(&exchange, status: status, code: error.code, message: error.message)
 
         case .response(let response):

@@ -32,26 +32,10 @@ final class GatewayRuntime: Sendable {
                 logger: logger.with(["gw.token_provider": settings.name])
             )
         }
+        let models = try configuration.loadFallbackModels()
         var routes: [RouteRuntime] = []
-        var models: [String: LoadedModel] = [:]
-        for (index, settings) in configuration.routes.enumerated() {
-            var model: LoadedModel?
-            if let path = settings.fallback?.modelPath {
-                if let loaded = models[path] {
-                    model = loaded
-                } else {
-                    do {
-                        model = try LoadedModel.load(path: path)
-                    } catch {
-                        throw ConfigurationError(
-                            key: "routes[\(index)].fallback.model",
-                            value: path,
-                            reason: "cannot load the model: \(error.message)"
-                        )
-                    }
-                    models[path] = model
-                }
-            }
+        for settings in configuration.routes {
+            let model = settings.fallback.flatMap { models[$0.modelPath] }
             let provider = settings.tokenProvider.flatMap { providers[$0] }
             routes.append(RouteRuntime(settings: settings, tokenProvider: provider, model: model, logger: logger))
         }

@@ -61,8 +61,10 @@ final class RouteRuntime: Sendable {
         guard usesCircuitBreaker else {
             return
         }
-        let before = breaker.withLock { $0.state }
-        let changed = breaker.withLock { $0.record(success: success, wasProbe: wasProbe, now: now) }
+        let (before, changed) = breaker.withLock { breaker in
+            let before = breaker.state
+            return (before, breaker.record(success: success, wasProbe: wasProbe, now: now))
+        }
         if let changed {
             let level: Logger.Level = changed == .closed ? .info : .warning
             logger.log(
