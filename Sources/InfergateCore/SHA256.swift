@@ -1,30 +1,23 @@
 import COpenSSL
 
-/// SHA-256 through OpenSSL's EVP interface.
+/// SHA-256 through OpenSSL's low-level context API.
 ///
 /// Used for audit body hashes and the audit hash chain, token fingerprints and caller keys.
-/// An instance is an incremental hasher confined to one thread at a time.
+/// The context is a plain value on the stack: no allocation and no provider lookup per
+/// hash, which matters at one audit row per request. An instance is an incremental hasher
+/// confined to one thread at a time.
 public struct SHA256: ~Copyable {
-    private let context: OpaquePointer
+    private var context = SHA256_CTX()
 
     public init() {
-        // EVP_MD_CTX_new fails only when the allocator does; nothing sensible can continue then.
-        guard let context = EVP_MD_CTX_new() else {
-            fatalError("EVP_MD_CTX_new returned nil: out of memory")
-        }
-        self.context = context
-        EVP_DigestInit_ex(context, EVP_sha256(), nil)
-    }
-
-    deinit {
-        EVP_MD_CTX_free(context)
+        SHA256_Init(&context)
     }
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else {
             return
         }
-        EVP_DigestUpdate(context, base, bytes.count)
+        SHA256_Update(&context, base, bytes.count)
     }
 
     public mutating func update<Bytes: Sequence<UInt8>>(_ bytes: Bytes) {
@@ -44,8 +37,7 @@ public struct SHA256: ~Copyable {
     /// The 32-byte digest; the hasher must not be used afterwards.
     public consuming func finish() -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        EVP_DigestFinal_ex(context, &digest, &length)
+        SHA256_Final(&digest, &context)
         return digest
     }
 

@@ -33,6 +33,11 @@ struct EventLoopDescriptors: Sendable {
         control(LinuxEvents.add, fd, events: LinuxEvents.readable | LinuxEvents.peerClosed)
     }
 
+    /// Starts watching a descriptor that is not a connection (a hosted attachment's) for reading.
+    func watchReadable(_ fd: Int32) {
+        control(LinuxEvents.add, fd, events: LinuxEvents.readable)
+    }
+
     /// Replaces the readiness a connection waits for.
     func modify(_ fd: Int32, reading: Bool, writing: Bool) {
         // RDHUP stays raised after the peer's FIN, so it is only watched while reading.

@@ -18,17 +18,23 @@ public final class HTTPServer: Sendable {
     }
 
     private let context: HTTPServerContext
+    private let makeLoopAttachments: (@Sendable (_ count: Int) throws -> [any EventLoopAttachment])?
     private let workers = Mutex<[HTTPWorker]>([])
     private let acceptQueue = DispatchQueue(label: "infergate.http.accept")
     private let state = Mutex(State())
 
     /// Creates a stopped server; `onRejection` hears of every request the server refuses itself.
+    ///
+    /// `makeLoopAttachments`, called once by `start` with the worker count, gives each worker
+    /// an `EventLoopAttachment` to host on its thread (the upstream engine's multi handles).
     public init(
         configuration: HTTPServerConfiguration,
         logger: Logger,
         handler: @escaping HTTPHandler,
-        onRejection: (@Sendable (HTTPRejection) -> Void)? = nil
+        onRejection: (@Sendable (HTTPRejection) -> Void)? = nil,
+        makeLoopAttachments: (@Sendable (_ count: Int) throws -> [any EventLoopAttachment])? = nil
     ) {
+        self.makeLoopAttachments = makeLoopAttachments
         let context = HTTPServerContext(
             configuration: configuration,
             logger: logger,
@@ -66,7 +72,11 @@ public final class HTTPServer: Sendable {
         let bound = try Syscalls.listen(host: configuration.host, port: configuration.port, backlog: 4_096)
         let pool: [HTTPWorker]
         do {
-            pool = try (0..<count).map { try HTTPWorker(index: $0, context: context) }
+            let attachments = try makeLoopAttachments?(count) ?? []
+            pool = try (0..<count).map { index in
+                let attachment = index < attachments.count ? attachments[index] : nil
+                return try HTTPWorker(index: index, context: context, attachment: attachment)
+            }
         } catch {
             Syscalls.close(bound.fd)
             throw error

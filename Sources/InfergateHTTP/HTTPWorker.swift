@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import InfergateCore
 import Synchronization
 
 /// One event-loop thread and the connections it owns: epoll for readiness, an eventfd for wake-ups.
@@ -7,6 +8,8 @@ import Synchronization
 /// `connections`, `scratch`, `spareJobs` and the sweep clock are confined to the worker's
 /// thread; other threads reach it only through `execute(_:)`, whose inbox is guarded by a `Mutex`. A server
 /// runs one worker per core, so thousands of connections share a bounded number of threads.
+/// A worker may host an `EventLoopAttachment` (the upstream engine's multi handle for this
+/// thread): its descriptor sits in the worker's epoll set and it runs after every round.
 /// Epoll is used rather than dispatch sources because libdispatch re-arms a source through its
 /// manager thread after every event (an eventfd write and a thread hop per request).
 final class HTTPWorker: @unchecked Sendable {  // connections and scratch confined to the loop thread
@@ -19,6 +22,7 @@ final class HTTPWorker: @unchecked Sendable {  // connections and scratch confin
     private var lastSweepNanos: UInt64 = 0
     private var spareJobs: [Job] = []
     private let loop: EventLoopDescriptors
+    private let attachment: (any EventLoopAttachment)?
     /// Jobs for the loop, and whether the loop has exited (its descriptors are then closed).
     private let inbox = Mutex<(jobs: [Job], isClosed: Bool)>(([], false))
     private let loopThread = Atomic<UInt>(0)
@@ -26,9 +30,10 @@ final class HTTPWorker: @unchecked Sendable {  // connections and scratch confin
     /// Wake-up writes started under the inbox lock and not yet finished.
     private let pendingWakes = Atomic<Int>(0)
 
-    init(index: Int, context: HTTPServerContext) throws {
+    init(index: Int, context: HTTPServerContext, attachment: (any EventLoopAttachment)? = nil) throws {
         self.index = index
         self.context = context
+        self.attachment = attachment
         loop = try EventLoopDescriptors()
         scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
     }
@@ -56,15 +61,17 @@ final class HTTPWorker: @unchecked Sendable {  // connections and scratch confin
     /// Returns false, dropping `job`, once the loop has exited. The wake-up write happens after the
     /// inbox lock is released, so the loop never waits on the lock for a syscall; `pendingWakes`
     /// (raised under the lock while the inbox is open) keeps the loop from closing the eventfd
-    /// until that write is done, so it can never hit a closed and reused descriptor.
+    /// until that write is done, so it can never hit a closed and reused descriptor. The loop
+    /// thread itself needs no wake-up: it looks at its inbox before every wait.
     @discardableResult
     func execute(_ job: @escaping Job) -> Bool {
+        let isLocal = isCurrent
         let (isAccepted, needsWake) = inbox.withLock { inbox in
             guard !inbox.isClosed else {
                 return (false, false)
             }
             inbox.jobs.append(job)
-            guard inbox.jobs.count == 1 else {
+            guard inbox.jobs.count == 1, !isLocal else {
                 return (true, false)
             }
             pendingWakes.add(1, ordering: .relaxed)
@@ -128,8 +135,23 @@ final class HTTPWorker: @unchecked Sendable {  // connections and scratch confin
     private func run() {
         loopThread.store(UInt(pthread_self()), ordering: .releasing)
         let interval = context.sweepIntervalMilliseconds
+        let attachmentFD = attachment?.descriptor ?? -1
+        if let attachment {
+            attachment.attach()
+            loop.watchReadable(attachmentFD)
+        }
+        var attachmentDelay: Int?
         while !isStopping.load(ordering: .acquiring) {
-            loop.wait(timeoutMilliseconds: Int32(interval)) { fd, readable, writable, failed in
+            var timeout = min(interval, attachmentDelay ?? interval)
+            if inbox.withLock({ !$0.jobs.isEmpty }) {
+                timeout = 0
+            }
+            var isAttachmentReady = false
+            loop.wait(timeoutMilliseconds: Int32(timeout)) { fd, readable, writable, failed in
+                guard fd != attachmentFD else {
+                    isAttachmentReady = true
+                    return
+                }
                 guard let connection = connections[fd] else {
                     return
                 }
@@ -141,6 +163,7 @@ final class HTTPWorker: @unchecked Sendable {  // connections and scratch confin
                 }
             }
             runJobs()
+            attachmentDelay = attachment?.run(isReadable: isAttachmentReady)
             sweepIfDue(intervalMilliseconds: interval)
         }
         // Jobs accepted before the close still run (a task's job must never be lost), outside
@@ -154,6 +177,10 @@ final class HTTPWorker: @unchecked Sendable {  // connections and scratch confin
             job()
         }
         closeAll()
+        if let attachment {
+            loop.unregister(attachmentFD)
+            attachment.detach()
+        }
         // No wake can start once the inbox is closed; wait out the few already writing.
         while pendingWakes.load(ordering: .acquiring) != 0 {
             sched_yield()

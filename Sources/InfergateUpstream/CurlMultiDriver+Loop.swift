@@ -11,45 +11,57 @@ extension CurlMultiDriver {
     static let maxIdleHandles = 256
     static let maxEventsPerWait = 64
 
-    /// Applies commands, runs libcurl's timer when due, sleeps until a socket, the timer or a
-    /// wake-up needs attention and hands ready sockets to libcurl; returns after shutdown.
+    /// The own thread's loop: rounds until the driver closes.
     func runLoop() {
-        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: Self.maxEventsPerWait)
-        defer {
-            events.deallocate()
-        }
-        while true {
-            let (commands, isStopRequested) = takeCommands()
-            for command in commands {
-                apply(command)
-            }
-            if isStopRequested {
-                return closeEverything()
-            }
+        loopThreadID.store(UInt(pthread_self()), ordering: .releasing)
+        while turn(maxWaitMilliseconds: Self.maxWaitMilliseconds) {}
+    }
 
-            if let deadline = timerDeadline, deadline <= Self.monotonicMilliseconds() {
-                // A new transfer starts here: add_handle asks for a zero timeout.
-                timerDeadline = nil
-                performSocketAction(CURL_SOCKET_TIMEOUT, mask: 0)
-            }
-
-            // Wait even when the timer is due again (with a zero timeout), so a timer libcurl
-            // keeps re-arming cannot starve the sockets.
-            var waitMilliseconds = Self.maxWaitMilliseconds
-            if let deadline = timerDeadline {
-                waitMilliseconds = max(0, min(waitMilliseconds, deadline - Self.monotonicMilliseconds()))
-            }
-            let count = epoll_wait(epollFD, events, Int32(Self.maxEventsPerWait), Int32(waitMilliseconds))
-            wakeCount.add(1, ordering: .relaxed)
-            if count < 0, errno != EINTR {
-                logger.error("upstream.loop.epoll_wait_failed", ["errno": "\(errno)"])
-                // Don't spin on a persistent failure; transfers still time out meanwhile.
-                usleep(10_000)
-            }
-            for index in 0..<max(0, Int(count)) {
-                handle(events[index])
-            }
+    /// One round: applies commands, runs libcurl's timer when due, then waits up to
+    /// `maxWaitMilliseconds` (less when the timer comes sooner) for ready sockets and hands
+    /// them to libcurl; nil skips the sockets. Returns false once the driver has closed.
+    func turn(maxWaitMilliseconds: Int?) -> Bool {
+        guard !hasClosed else {
+            return false
         }
+        let (commands, isStopRequested) = takeCommands()
+        for command in commands {
+            apply(command)
+        }
+        if isStopRequested {
+            closeEverything()
+            return false
+        }
+
+        if let deadline = timerDeadline, deadline <= Self.monotonicMilliseconds() {
+            // A new transfer starts here: add_handle asks for a zero timeout.
+            timerDeadline = nil
+            performSocketAction(CURL_SOCKET_TIMEOUT, mask: 0)
+        }
+        guard var waitMilliseconds = maxWaitMilliseconds else {
+            return true
+        }
+        // Wait even when the timer is due again (with a zero timeout), so a timer libcurl
+        // keeps re-arming cannot starve the sockets.
+        if let delay = millisecondsUntilTimer {
+            waitMilliseconds = min(waitMilliseconds, delay)
+        }
+        let count = epoll_wait(epollFD, events, Int32(Self.maxEventsPerWait), Int32(waitMilliseconds))
+        wakeCount.add(1, ordering: .relaxed)
+        if count < 0, errno != EINTR {
+            logger.error("upstream.loop.epoll_wait_failed", ["errno": "\(errno)"])
+            // Don't spin on a persistent failure; transfers still time out meanwhile.
+            usleep(10_000)
+        }
+        for index in 0..<max(0, Int(count)) {
+            handle(events[index])
+        }
+        return true
+    }
+
+    /// Milliseconds until libcurl's timer is due (0 when overdue), nil when none is set.
+    var millisecondsUntilTimer: Int? {
+        timerDeadline.map { max(0, $0 - Self.monotonicMilliseconds()) }
     }
 
     private func handle(_ event: epoll_event) {
@@ -113,6 +125,7 @@ extension CurlMultiDriver {
             return transfer.finish(.failure(error))
         }
         transfers[easy] = transfer
+        startedTransfers.add(1, ordering: .relaxed)
         let code = curl_multi_add_handle(multi, easy)
         if code != CURLM_OK {
             transfers[easy] = nil
@@ -141,7 +154,8 @@ extension CurlMultiDriver {
     }
 
     /// Fails every transfer and every late command, then frees the multi and easy handles.
-    private func closeEverything() {
+    func closeEverything() {
+        hasClosed = true
         let late = inbox.withLock { inbox in
             // After this no thread writes to `wakeFD`, so the descriptors and the multi handle can go.
             inbox.isClosed = true

@@ -3,13 +3,17 @@ import Glibc
 import InfergateCore
 import Synchronization
 
-/// Owns the process's libcurl multi handle and the one thread that makes every curl call.
+/// Owns one libcurl multi handle and the one thread that makes every curl call on it.
 ///
-/// The loop thread (see `CurlMultiDriver+Loop.swift`) sleeps in `epoll_wait` on the sockets
+/// The loop thread (see `CurlMultiDriver+Loop.swift`) waits in `epoll_wait` on the sockets
 /// libcurl asks for, hands each ready socket to `curl_multi_socket_action` and resumes
-/// finished transfers' continuations itself, so an event costs one wake-up and no Dispatch
-/// hop, and only the transfers on a ready socket run. Other threads talk to it only through
-/// `inbox`: they append a command under its lock and write to the `wakeFD` eventfd.
+/// finished transfers' continuations itself, so only the transfers on a ready socket run.
+/// That thread is either the driver's own (`Mode.ownThread`) or an HTTP worker that hosts
+/// the driver as an `EventLoopAttachment` (`Mode.hosted`, see `CurlMultiDriver+Hosting.swift`):
+/// the worker watches `epollFD` inside its own epoll set, so a request's transfer runs on
+/// the thread that owns the request's connection. Other threads talk to the loop only
+/// through `inbox`: they append a command under its lock and write to the `wakeFD` eventfd;
+/// the loop thread itself appends without the wake-up, since it runs the inbox next anyway.
 ///
 /// State outside `inbox` (the transfer table, the easy-handle pool, the registered sockets
 /// and the timer deadline) is touched only by the loop thread; `multi`, `epollFD` and
@@ -18,6 +22,14 @@ import Synchronization
 /// Connection reuse comes from the multi handle's connection cache; idle easy handles are
 /// only kept to save their allocation.
 final class CurlMultiDriver: @unchecked Sendable {  // loop-thread state; cross-thread state behind `inbox`
+    /// Who runs the loop.
+    enum Mode {
+        /// A thread the driver starts and joins.
+        case ownThread
+        /// An event loop that calls `run(isReadable:)` (an HTTP worker).
+        case hosted
+    }
+
     /// Work handed to the loop thread, applied in arrival order.
     enum Command {
         case start(CurlTransfer)
@@ -35,6 +47,7 @@ final class CurlMultiDriver: @unchecked Sendable {  // loop-thread state; cross-
 
     let logger: Logger
     let configuration: TransferEngineConfiguration
+    let mode: Mode
     let multi: UnsafeMutableRawPointer
     let epollFD: Int32
     let wakeFD: Int32
@@ -42,12 +55,20 @@ final class CurlMultiDriver: @unchecked Sendable {  // loop-thread state; cross-
     /// Times the loop came back from `epoll_wait`; tests use it to check that an idle
     /// connection the peer closed does not keep waking the loop.
     let wakeCount = Atomic<Int>(0)
+    /// Transfers this driver has added to its multi handle; tests use it to see which loop ran them.
+    let startedTransfers = Atomic<Int>(0)
     var transfers: [UnsafeMutableRawPointer: CurlTransfer] = [:]
     var idleHandles: [UnsafeMutableRawPointer] = []
     /// The epoll events registered per socket, as libcurl last asked for them.
     var watchedSockets: [curl_socket_t: UInt32] = [:]
     /// When libcurl wants `CURL_SOCKET_TIMEOUT`, in `monotonicMilliseconds()`; nil for never.
     var timerDeadline: Int?
+    /// Set by the loop thread once it has freed the multi handle.
+    var hasClosed = false
+    /// The buffer `epoll_wait` fills, used by the loop thread only.
+    let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: CurlMultiDriver.maxEventsPerWait)
+    /// The `pthread_t` of the loop thread, 0 until that thread has started or attached.
+    let loopThreadID = Atomic<UInt>(0)
 
     /// Held while joining the loop thread, so every `shutdown` caller returns only after it ended.
     private let joinState = Mutex<Bool>(false)
@@ -57,10 +78,11 @@ final class CurlMultiDriver: @unchecked Sendable {  // loop-thread state; cross-
     private static let globalInitResult: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 
     /// Creates the multi handle, the epoll set and the wake-up eventfd, then starts the loop
-    /// thread that owns them.
-    init(configuration: TransferEngineConfiguration, logger: Logger) throws(UpstreamError) {
+    /// thread that owns them, or leaves them for a host loop to attach.
+    init(configuration: TransferEngineConfiguration, logger: Logger, mode: Mode = .ownThread) throws(UpstreamError) {
         self.configuration = configuration
         self.logger = logger
+        self.mode = mode
         guard Self.globalInitResult == CURLE_OK else {
             throw UpstreamError(kind: .other, operation: "curl_global_init", easyCode: Self.globalInitResult)
         }
@@ -90,7 +112,22 @@ final class CurlMultiDriver: @unchecked Sendable {  // loop-thread state; cross-
             Self.close(epollFD, wakeFD)
             throw UpstreamError(kind: .other, operation: operation, multiCode: code)
         }
-        try startLoopThread()
+        if mode == .ownThread {
+            try startLoopThread()
+        }
+    }
+
+    deinit {
+        // A hosted driver whose host never attached, or never detached, still frees libcurl's handles.
+        if !hasClosed {
+            closeEverything()
+        }
+        events.deallocate()
+    }
+
+    /// True when the caller runs on the loop thread.
+    var isOnLoopThread: Bool {
+        pthread_equal(pthread_self(), pthread_t(loopThreadID.load(ordering: .acquiring))) != 0
     }
 
     /// Hands `transfer` to the loop thread, or fails it at once when the engine has shut down.
@@ -108,8 +145,8 @@ final class CurlMultiDriver: @unchecked Sendable {  // loop-thread state; cross-
 
     /// Fails every transfer, closes all connections and frees the multi handle; idempotent.
     ///
-    /// Blocks until the loop thread has ended. Called on the loop thread itself (which
-    /// should not happen: it holds no engine), it only asks the loop to stop.
+    /// With its own thread, blocks until that thread has ended. A hosted driver, or a call on
+    /// the loop thread itself, only asks the loop to stop; it stops on its next round.
     func shutdown() {
         inbox.withLock { inbox in
             guard !inbox.isStopRequested else {
@@ -118,7 +155,7 @@ final class CurlMultiDriver: @unchecked Sendable {  // loop-thread state; cross-
             inbox.isStopRequested = true
             wakeLoop(&inbox)
         }
-        guard pthread_equal(pthread_self(), loopThread) == 0 else {
+        guard mode == .ownThread, !isOnLoopThread else {
             return
         }
         joinState.withLock { isJoined in
@@ -130,14 +167,18 @@ final class CurlMultiDriver: @unchecked Sendable {  // loop-thread state; cross-
         }
     }
 
-    /// Queues `command` and wakes the loop; false when the loop has stopped taking commands.
+    /// Queues `command` and wakes the loop unless the caller is the loop thread, which runs
+    /// its inbox after the current round; false when the loop has stopped taking commands.
     private func send(_ command: Command) -> Bool {
-        inbox.withLock { inbox in
+        let isLocal = isOnLoopThread
+        return inbox.withLock { inbox in
             guard !inbox.isStopRequested, !inbox.isClosed else {
                 return false
             }
             inbox.commands.append(command)
-            wakeLoop(&inbox)
+            if !isLocal {
+                wakeLoop(&inbox)
+            }
             return true
         }
     }

@@ -1,14 +1,18 @@
 import InfergateCore
 import Synchronization
 
-/// Forwards HTTP requests upstream through one libcurl multi handle driven by its own thread.
+/// Forwards HTTP requests upstream through libcurl multi handles, each driven by one thread.
 ///
-/// One engine per process: it holds the connection cache (HTTP/1.1 keep-alive, HTTP/2 over
+/// One engine per process: it holds the connection caches (HTTP/1.1 keep-alive, HTTP/2 over
 /// TLS when offered) and bounds connections per host and in total. `perform` may be called
-/// from any task; the curl work runs on the engine's one loop thread, so the engine adds
-/// one thread however many transfers are in flight. Redirects are not followed.
+/// from any task. By default the curl work runs on the engine's own loop thread, so the
+/// engine adds one thread however many transfers are in flight. An event-loop owner (the
+/// HTTP front) can also host a multi handle per loop thread (`makeLoopAttachments`): a
+/// transfer started on such a thread then runs there, with no hand-off to another thread
+/// on the way out or back. Redirects are not followed.
 public final class TransferEngine: Sendable {
     let driver: CurlMultiDriver
+    private let hostedDrivers = Mutex<[CurlMultiDriver]>([])
     private let inFlight = Atomic<Int>(0)
 
     /// Starts the engine; throws when libcurl cannot be initialised.
@@ -41,8 +45,8 @@ public final class TransferEngine: Sendable {
         defer {
             inFlight.subtract(1, ordering: .relaxed)
         }
+        let driver = currentDriver
         let transfer = CurlTransfer(request: request, maxResponseBytes: driver.configuration.maxResponseBytes)
-        let driver = self.driver
         let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 // Set before the hand-over; the loop thread owns it from then on.
@@ -55,9 +59,39 @@ public final class TransferEngine: Sendable {
         return try outcome.get()
     }
 
+    /// Makes `count` multi handles for event loops to host, one per loop thread.
+    ///
+    /// The connection limits are shared out: each handle gets its part of
+    /// `maxTotalConnections` and `maxConnectionsPerHost` (rounded up), so all loops together
+    /// stay near the configured bounds. Each host must call `attach()` on its loop thread
+    /// before starting transfers there; until then, transfers use the engine's own thread.
+    public func makeLoopAttachments(count: Int) throws(UpstreamError) -> [any EventLoopAttachment] {
+        let share = driver.configuration.sharedOut(among: max(1, count))
+        var made: [CurlMultiDriver] = []
+        for _ in 0..<max(0, count) {
+            made.append(try CurlMultiDriver(configuration: share, logger: driver.logger, mode: .hosted))
+        }
+        hostedDrivers.withLock { $0.append(contentsOf: made) }
+        return made
+    }
+
+    /// The drivers made by `makeLoopAttachments`, in the order made.
+    var loopDrivers: [CurlMultiDriver] {
+        hostedDrivers.withLock { $0 }
+    }
+
+    /// The driver hosted by the calling thread, else the engine's own.
+    private var currentDriver: CurlMultiDriver {
+        hostedDrivers.withLock { drivers in drivers.first { $0.isOnLoopThread } } ?? driver
+    }
+
     /// Fails in-flight transfers with `UpstreamError.shutDown`, closes every connection and
-    /// frees libcurl's handles; later `perform` calls fail the same way. Blocks until done.
+    /// frees libcurl's handles; later `perform` calls fail the same way. Blocks until the
+    /// engine's own thread has ended; hosted handles close on their loop's next round.
     public func shutdown() {
+        for hosted in hostedDrivers.withLock({ $0 }) {
+            hosted.shutdown()
+        }
         driver.shutdown()
     }
 

@@ -21,4 +21,13 @@ public struct TransferEngineConfiguration: Sendable {
         self.maxResponseBytes = maxResponseBytes
         self.userAgent = userAgent
     }
+
+    /// This configuration with the connection limits divided among `count` multi handles,
+    /// rounded up so each handle keeps at least one connection.
+    func sharedOut(among count: Int) -> TransferEngineConfiguration {
+        var share = self
+        share.maxTotalConnections = (maxTotalConnections + count - 1) / count
+        share.maxConnectionsPerHost = (maxConnectionsPerHost + count - 1) / count
+        return share
+    }
 }

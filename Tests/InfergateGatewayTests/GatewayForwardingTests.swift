@@ -3,6 +3,7 @@ import InfergateCore
 import Testing
 
 @testable import InfergateGateway
+@testable import InfergateUpstream
 
 /// The foundation's promises over real sockets: byte-for-byte forwarding, credentials owned
 /// by the gateway, defined answers for unknown paths and broken upstreams, audit rows for all.
@@ -41,6 +42,10 @@ import Testing
         let authorization = try #require(seen.headers["Authorization"])
         #expect(authorization.hasPrefix("Bearer "))
         #expect(!authorization.contains("caller-supplied"))
+        // The transfer ran on the multi handle of the HTTP worker that owns the connection.
+        let drivers = harness.gateway.engine.loopDrivers
+        #expect(drivers.count == ProcessInfo.processInfo.activeProcessorCount)
+        #expect(drivers.map { $0.startedTransfers.load(ordering: .relaxed) }.reduce(0, +) == 1)
 
         let records = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [[String: Any]])
         #expect(records.count == 1)

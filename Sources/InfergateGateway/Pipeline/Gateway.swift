@@ -70,6 +70,10 @@ public final class Gateway: Sendable {
             },
             onRejection: { [self] rejection in
                 Task { await self.recordRejection(rejection) }
+            },
+            makeLoopAttachments: { [engine] count in
+                // Each worker drives its own requests' transfers: no thread hop per request.
+                try engine.makeLoopAttachments(count: count)
             }
         )
         let port = try server.start()
