@@ -2,6 +2,9 @@ import CCurl
 import InfergateCore
 
 extension CurlTransfer {
+    /// Bodies up to this size go out with the request head (libcurl's own limit for that is 64 KiB).
+    static let maxBodyBytesSentWithHead = 64 << 10
+
     /// Points a freshly reset easy handle at this transfer's request.
     ///
     /// On failure the handle is left half-configured; the driver resets it before reuse.
@@ -60,16 +63,30 @@ extension CurlTransfer {
         }
         let sendsBody = !request.body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH"
         if sendsBody {
-            // POST with a read callback and a known size: libcurl streams from our buffer
-            // without copying it up front, and can rewind through the seek callback when it
-            // retries on a fresh connection.
             let size = curl_off_t(request.body.count)
             try check(infergate_easy_setopt_long(handle, CURLOPT_POST, 1), "set post")
             try check(infergate_easy_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, size), "set body size")
-            try check(infergate_easy_setopt_read_callback(handle, curlTransferRead), "set read callback")
-            try check(infergate_easy_setopt_pointer(handle, CURLOPT_READDATA, context), "set read data")
-            try check(infergate_easy_setopt_seek_callback(handle, curlTransferSeek), "set seek callback")
-            try check(infergate_easy_setopt_pointer(handle, CURLOPT_SEEKDATA, context), "set seek data")
+            if request.body.count <= Self.maxBodyBytesSentWithHead {
+                // libcurl sends a small body in the same write as the head: one syscall, one
+                // segment; its copy of a few KiB costs less than the second send.
+                // An empty body still needs a non-null pointer, or libcurl would read stdin.
+                let code = request.body.withUnsafeBytes { bytes in
+                    guard let base = bytes.baseAddress else {
+                        return infergate_easy_setopt_string(handle, CURLOPT_COPYPOSTFIELDS, "")
+                    }
+                    let body = UnsafeMutableRawPointer(mutating: base)
+                    return infergate_easy_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, body)
+                }
+                try check(code, "set body")
+            } else {
+                // A read callback with a known size: libcurl streams from our buffer without
+                // copying it up front, and can rewind through the seek callback when it
+                // retries on a fresh connection.
+                try check(infergate_easy_setopt_read_callback(handle, curlTransferRead), "set read callback")
+                try check(infergate_easy_setopt_pointer(handle, CURLOPT_READDATA, context), "set read data")
+                try check(infergate_easy_setopt_seek_callback(handle, curlTransferSeek), "set seek callback")
+                try check(infergate_easy_setopt_pointer(handle, CURLOPT_SEEKDATA, context), "set seek data")
+            }
         }
         if method != "GET" || sendsBody {
             try check(infergate_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method), "set method")
