@@ -152,6 +152,31 @@ struct HostedLoopTests {
         #expect(error?.message == UpstreamError.shutDown.message)
     }
 
+    @Test func cancellingFromAnotherThreadEndsAHostedTransferPromptly() async throws {
+        let server = try LoopbackServer()
+        defer { server.stop() }
+        let engine = try TransferEngineTests.makeEngine()
+        defer { engine.shutdown() }
+        let loop = TestHostLoop(attachment: try engine.makeLoopAttachments(count: 1)[0])
+        defer { loop.stop() }
+
+        let pending = Task(executorPreference: loop) { () -> UpstreamError? in
+            do throws(UpstreamError) {
+                _ = try await engine.perform(UpstreamRequest(method: "GET", url: server.url("/hang")))
+                return nil
+            } catch {
+                return error
+            }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let started = Date()
+        pending.cancel()  // from the test's thread: the command reaches the loop through its eventfd
+        let error = await pending.value
+        #expect(error?.kind == .cancelled)
+        #expect(Date().timeIntervalSince(started) < 1)
+        #expect(engine.activeTransferCount == 0)
+    }
+
     @Test func connectionLimitsAreSharedOutAmongLoops() {
         let configuration = TransferEngineConfiguration(maxTotalConnections: 1_024, maxConnectionsPerHost: 5)
         let share = configuration.sharedOut(among: 2)
