@@ -80,6 +80,22 @@ final class TestHostLoop: TaskExecutor, @unchecked Sendable {  // `jobs` behind 
 /// Multi handles hosted by another component's event loop, as the HTTP workers host them.
 @Suite("TransferEngine on hosted loops")
 struct HostedLoopTests {
+    /// A transfer to a server that never answers, started on `loop`; its value is the error it ended with.
+    static func hangingTransfer(
+        on loop: TestHostLoop,
+        engine: TransferEngine,
+        server: LoopbackServer
+    ) -> Task<UpstreamError?, Never> {
+        Task(executorPreference: loop) { () -> UpstreamError? in
+            do throws(UpstreamError) {
+                _ = try await engine.perform(UpstreamRequest(method: "GET", url: server.url("/hang")))
+                return nil
+            } catch {
+                return error
+            }
+        }
+    }
+
     @Test func transfersStartedOnAHostThreadRunThereAndNotOnTheEngineThread() async throws {
         let server = try LoopbackServer()
         defer { server.stop() }
@@ -138,14 +154,7 @@ struct HostedLoopTests {
         defer { engine.shutdown() }
         let loop = TestHostLoop(attachment: try engine.makeLoopAttachments(count: 1)[0])
 
-        let pending = Task(executorPreference: loop) { () -> UpstreamError? in
-            do throws(UpstreamError) {
-                _ = try await engine.perform(UpstreamRequest(method: "GET", url: server.url("/hang")))
-                return nil
-            } catch {
-                return error
-            }
-        }
+        let pending = Self.hangingTransfer(on: loop, engine: engine, server: server)
         try await Task.sleep(for: .milliseconds(200))
         loop.stop()
         let error = await pending.value
@@ -160,14 +169,7 @@ struct HostedLoopTests {
         let loop = TestHostLoop(attachment: try engine.makeLoopAttachments(count: 1)[0])
         defer { loop.stop() }
 
-        let pending = Task(executorPreference: loop) { () -> UpstreamError? in
-            do throws(UpstreamError) {
-                _ = try await engine.perform(UpstreamRequest(method: "GET", url: server.url("/hang")))
-                return nil
-            } catch {
-                return error
-            }
-        }
+        let pending = Self.hangingTransfer(on: loop, engine: engine, server: server)
         try await Task.sleep(for: .milliseconds(100))
         let started = Date()
         pending.cancel()  // from the test's thread: the command reaches the loop through its eventfd
