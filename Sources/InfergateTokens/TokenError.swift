@@ -52,14 +52,11 @@ public struct TokenError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The HTTP status a gateway should answer with when a request fails for this reason.
     ///
-    /// 504 when the wait timed out, 503 while the endpoint is down, 502 for the rest
-    /// (the identity provider misbehaved or refused us, which is not the caller's fault).
+    /// 504 when the wait timed out, 502 for the rest: the identity provider was down,
+    /// misbehaved or refused us, none of it the caller's fault. Never 503, which the Wallaroo
+    /// SDK retries ten times in a row against an endpoint that is already struggling.
     public var httpStatus: Int {
-        switch code {
-        case TokenError.waitTimeout.code: 504
-        case TokenError.endpointUnreachable.code, TokenError.providerStopped.code: 503
-        default: 502
-        }
+        code == TokenError.waitTimeout.code ? 504 : 502
     }
 
     /// The Wallaroo-shaped error body for a gateway response, with the code as `token_error`.

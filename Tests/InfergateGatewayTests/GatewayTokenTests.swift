@@ -1,5 +1,6 @@
 import Foundation
 import InfergateCore
+import InfergateTokens
 import Testing
 
 @testable import InfergateGateway
@@ -119,5 +120,24 @@ import Testing
         harness.standIn.setTokenBehaviour(.normal)
         try await harness.waitUntilReady(seconds: 6)
         #expect(try await harness.send().status == 200)
+    }
+
+    @Test func hangingTokenEndpointGivesA504AfterTheWaitTimeout() async throws {
+        let harness = try await GatewayHarness(
+            provider: #", "wait_timeout_ms": 300, "fetch_timeout_ms": 10000"#,
+            initialTokenBehaviour: .hang
+        )
+        defer { Task { await harness.stop() } }
+        try await Task.sleep(for: .milliseconds(100))
+
+        let started = Date()
+        let response = try await harness.send()
+        #expect(response.status == 504)
+        #expect(response.json?["error"] as? String == TokenError.waitTimeout.message)
+        #expect(Date().timeIntervalSince(started) < 2)
+        #expect(harness.standIn.stats.pipelineRequests == 0)
+        let rows = try harness.auditRows("status, error_code")
+        #expect(rows.last?["status"] as? Int == 504)
+        #expect(rows.last?["error_code"] as? String == "token_wait_timeout")
     }
 }

@@ -57,12 +57,13 @@ import Testing
     }
 
     @Test func errorsKnowTheirStatusAndBody() {
-        #expect(TokenError.endpointUnreachable.httpStatus == 503)
+        #expect(TokenError.endpointUnreachable.httpStatus == 502)
+        #expect(TokenError.providerStopped.httpStatus == 502)
         #expect(TokenError.waitTimeout.httpStatus == 504)
         #expect(TokenError.responseInvalid.httpStatus == 502)
         let json = TokenError.endpointUnreachable.errorBody.json
         #expect(
-            json == #"{"code":503,"status":"error","error":"no valid token for upstream: token endpoint "#
+            json == #"{"code":502,"status":"error","error":"no valid token for upstream: token endpoint "#
                 + #"unreachable","source":"gateway","token_error":"token_endpoint_unreachable"}"#)
     }
 

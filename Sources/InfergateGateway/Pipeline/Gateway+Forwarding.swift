@@ -49,7 +49,7 @@ extension Gateway {
                 if route.fallsBack(on: .noToken) {
                     return await answerLocally(&exchange, route: route, reason: error.code)
                 }
-                return refusal(&exchange, status: 502, code: error.code, message: error.message)
+                return refusal(&exchange, status: error.httpStatus, code: error.code, message: error.message)
             }
         }
 
