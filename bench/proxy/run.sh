@@ -110,19 +110,39 @@ wrk.body = f:read("*all")
 f:close()
 LUA
 
+# CPU time (utime + stime, in clock ticks) of the given processes, all their threads included.
+cpu_ticks() {
+    local total=0 pid
+    for pid in "$@"; do
+        read -r -a fields < "/proc/$pid/stat"
+        total=$((total + fields[13] + fields[14]))
+    done
+    echo "$total"
+}
+
+# run NAME URL PID...: wrk against URL; records the CPU the PIDs spent serving the main run.
 run() {
     local name="$1" url="$2"
+    shift 2
     wrk -t2 -c"$connections" -d2s -s "$work/post.lua" "$url" >/dev/null  # warm-up
+    local before after
+    before=$(cpu_ticks "$@")
     wrk -t2 -c"$connections" -d"${duration}s" -s "$work/post.lua" --latency "$url" > "$work/$name.txt"
+    after=$(cpu_ticks "$@")
+    echo "$((after - before))" > "$work/$name.cpu"
 }
-run direct http://127.0.0.1:18081/v1/api/pipelines/infer/aloha-1
-run nginx http://127.0.0.1:18082/v1/api/pipelines/infer/aloha-1
-run infergate http://127.0.0.1:18083/v1/api/pipelines/infer/aloha-1
+upstream_workers=$(pgrep -P "$(cat "$work/upstream.pid")" | tr '\n' ' ')
+proxy_workers=$(pgrep -P "$(cat "$work/proxy.pid")" | tr '\n' ' ')
+# shellcheck disable=SC2086  # word splitting of the pid lists is intended
+run direct http://127.0.0.1:18081/v1/api/pipelines/infer/aloha-1 $upstream_workers
+# shellcheck disable=SC2086
+run nginx http://127.0.0.1:18082/v1/api/pipelines/infer/aloha-1 $proxy_workers
+run infergate http://127.0.0.1:18083/v1/api/pipelines/infer/aloha-1 "${pids[1]}"
 
 rows=$(sqlite3 "$work/audit.sqlite" "SELECT count(*) FROM audit_rows")
-python3 - "$work" "$duration" "$connections" "$rows" <<'PY'
+python3 - "$work" "$duration" "$connections" "$rows" "$(getconf CLK_TCK)" <<'PY'
 import re, sys
-work, duration, connections, rows = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+work, duration, connections, rows, ticks = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 
 def parse(name):
     text = open(f"{work}/{name}.txt").read()
@@ -131,15 +151,19 @@ def parse(name):
         value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", text).groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    return rps, pct(50), pct(99), int(errors.group(1)) if errors else 0
+    requests = int(re.search(r"(\d+) requests in", text).group(1))
+    cpu_us = int(open(f"{work}/{name}.cpu").read()) / ticks * 1e6 / max(1, requests)
+    return rps, pct(50), pct(99), int(errors.group(1)) if errors else 0, cpu_us
 
 results = {name: parse(name) for name in ("direct", "nginx", "infergate")}
 print(f"proxy benchmark: wrk -t2 -c{connections} -d{duration}s, POST data-1.json, loopback, {__import__('os').cpu_count()} cores")
-print(f"{'target':<12}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
-for name, (rps, p50, p99, errors) in results.items():
-    print(f"{name:<12}{rps:>12.0f}{p50:>10.3f}{p99:>10.3f}{errors:>10}")
+print("cpu us/req: CPU time of the target's own processes (upstream workers, proxy workers, gateway) per request")
+print(f"{'target':<12}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}{'cpu us/req':>12}")
+for name, (rps, p50, p99, errors, cpu) in results.items():
+    print(f"{name:<12}{rps:>12.0f}{p50:>10.3f}{p99:>10.3f}{errors:>10}{cpu:>12.1f}")
 n, g = results["nginx"], results["infergate"]
 print(f"infergate/nginx throughput: {g[0] / n[0]:.2f}x (target >= 0.80)")
 print(f"infergate/nginx p99:        {g[2] / n[2]:.2f}x (target <= 2.00)")
+print(f"infergate/nginx cpu per request: {g[4] / n[4]:.2f}x")
 print(f"infergate audit rows written: {rows}")
 PY
