@@ -4,7 +4,8 @@
 /// runs on the thread that owns the request's connection and never hops threads. The host
 /// watches `descriptor` for readability in its own poll set, and calls the methods below
 /// only from its loop thread: `attach()` once before anything else, `run(isReadable:)`
-/// after each of its rounds, and `detach()` once when its loop ends.
+/// after each of its rounds, and `detach()` once when its loop ends. An attachment that was
+/// never attached may be detached from the thread that made it.
 public protocol EventLoopAttachment: AnyObject, Sendable {
     /// A pollable descriptor that is readable whenever `run` has I/O to handle.
     var descriptor: Int32 { get }

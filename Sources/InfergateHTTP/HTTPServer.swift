@@ -71,13 +71,18 @@ public final class HTTPServer: Sendable {
             ? configuration.workerCount : max(1, ProcessInfo.processInfo.activeProcessorCount)
         let bound = try Syscalls.listen(host: configuration.host, port: configuration.port, backlog: 4_096)
         let pool: [HTTPWorker]
+        var attachments: [any EventLoopAttachment] = []
         do {
-            let attachments = try makeLoopAttachments?(count) ?? []
+            attachments = try makeLoopAttachments?(count) ?? []
             pool = try (0..<count).map { index in
                 let attachment = index < attachments.count ? attachments[index] : nil
                 return try HTTPWorker(index: index, context: context, attachment: attachment)
             }
         } catch {
+            // No worker has attached them, so they can be ended from here.
+            for attachment in attachments {
+                attachment.detach()
+            }
             Syscalls.close(bound.fd)
             throw error
         }

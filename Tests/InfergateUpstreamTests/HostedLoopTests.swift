@@ -179,6 +179,22 @@ struct HostedLoopTests {
         #expect(engine.activeTransferCount == 0)
     }
 
+    /// What `HTTPServer.start` does when a worker cannot be made after the attachments were.
+    @Test func anAttachmentNeverAttachedCanBeDetachedByItsMaker() async throws {
+        let server = try LoopbackServer()
+        defer { server.stop() }
+        let engine = try TransferEngineTests.makeEngine()
+        defer { engine.shutdown() }
+        let attachments = try engine.makeLoopAttachments(count: 2)
+        for attachment in attachments {
+            attachment.detach()
+        }
+        #expect(engine.loopDrivers.allSatisfy { $0.hasClosed })
+        // The engine's own loop still serves callers.
+        let response = try await engine.perform(UpstreamRequest(method: "GET", url: server.url("/echo")))
+        #expect(response.status == 200)
+    }
+
     @Test func connectionLimitsAreSharedOutAmongLoops() {
         let configuration = TransferEngineConfiguration(maxTotalConnections: 1_024, maxConnectionsPerHost: 5)
         let share = configuration.sharedOut(among: 2)
