@@ -18,11 +18,6 @@ extension CurlMultiDriver: EventLoopAttachment {
         guard turn(maxWaitMilliseconds: isReadable ? 0 : nil) else {
             return nil
         }
-        // A command sent while this round ran may have had its wake-up consumed by this
-        // round's poll; the host must come back at once rather than sleep on it.
-        if inbox.withLock({ !$0.commands.isEmpty }) {
-            return 0
-        }
         return millisecondsUntilTimer
     }
 

@@ -21,18 +21,9 @@ extension CurlMultiDriver {
     /// `maxWaitMilliseconds` (less when the timer comes sooner) for ready sockets and hands
     /// them to libcurl; nil skips the sockets. Returns false once the driver has closed.
     func turn(maxWaitMilliseconds: Int?) -> Bool {
-        guard !hasClosed else {
+        guard !hasClosed, applyCommands() else {
             return false
         }
-        let (commands, isStopRequested) = takeCommands()
-        for command in commands {
-            apply(command)
-        }
-        if isStopRequested {
-            closeEverything()
-            return false
-        }
-
         if let deadline = timerDeadline, deadline <= Self.monotonicMilliseconds() {
             // A new transfer starts here: add_handle asks for a zero timeout.
             timerDeadline = nil
@@ -53,8 +44,24 @@ extension CurlMultiDriver {
             // Don't spin on a persistent failure; transfers still time out meanwhile.
             usleep(10_000)
         }
+        var wasWoken = false
         for index in 0..<max(0, Int(count)) {
-            handle(events[index])
+            wasWoken = handle(events[index]) || wasWoken
+        }
+        // A command sent after this round took the inbox has had its wake-up consumed just
+        // now; left for the next round, it could wait a hosted loop's whole sleep.
+        return !wasWoken || applyCommands()
+    }
+
+    /// Applies what is in the inbox; false (after closing everything) when a stop was asked for.
+    private func applyCommands() -> Bool {
+        let (commands, isStopRequested) = takeCommands()
+        for command in commands {
+            apply(command)
+        }
+        if isStopRequested {
+            closeEverything()
+            return false
         }
         return true
     }
@@ -64,12 +71,13 @@ extension CurlMultiDriver {
         timerDeadline.map { max(0, $0 - Self.monotonicMilliseconds()) }
     }
 
-    private func handle(_ event: epoll_event) {
+    /// Hands a ready socket to libcurl, or drains the wake-up eventfd; true for the latter.
+    private func handle(_ event: epoll_event) -> Bool {
         let socket = event.data.fd
         guard socket != wakeFD else {
             var value: UInt64 = 0
             _ = read(wakeFD, &value, 8)
-            return
+            return true
         }
         var mask: Int32 = 0
         if event.events & (EPOLLIN.rawValue | EPOLLHUP.rawValue) != 0 {
@@ -82,6 +90,7 @@ extension CurlMultiDriver {
             mask |= CURL_CSELECT_ERR
         }
         performSocketAction(socket, mask: mask)
+        return false
     }
 
     private func takeCommands() -> ([Command], Bool) {

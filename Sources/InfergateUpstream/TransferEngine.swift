@@ -82,7 +82,7 @@ public final class TransferEngine: Sendable {
 
     /// The driver hosted by the calling thread, else the engine's own.
     private var currentDriver: CurlMultiDriver {
-        hostedDrivers.withLock { drivers in drivers.first { $0.isOnLoopThread } } ?? driver
+        loopDrivers.first { $0.isOnLoopThread } ?? driver
     }
 
     /// Fails in-flight transfers with `UpstreamError.shutDown`, closes every connection and
